@@ -1,0 +1,1 @@
+//! fulmar-client (work in progress).

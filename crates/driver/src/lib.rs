@@ -1,0 +1,1 @@
+//! fulmar-driver (work in progress).

@@ -1,0 +1,1 @@
+//! fulmar-logbuffer (work in progress).

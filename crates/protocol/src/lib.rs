@@ -1,0 +1,1 @@
+//! fulmar-protocol (work in progress).

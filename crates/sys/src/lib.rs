@@ -1,0 +1,1 @@
+//! fulmar-sys (work in progress).
