@@ -1,1 +1,9 @@
-//! fulmar-protocol (work in progress).
+//! Fulmar's wire formats: Aeron transport frames ([`frame`]), channel URIs ([`channel_uri`]) and the
+//! client ⇄ driver control protocol ([`command`]). Everything little-endian, byte-compatible with Aeron 1.54.
+//!
+//! Decoding never panics on untrusted bytes: every decoder returns an error for short, malformed or
+//! inconsistent input.
+
+pub mod channel_uri;
+pub mod command;
+pub mod frame;

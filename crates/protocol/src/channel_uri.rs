@@ -1,0 +1,1 @@
+//! Channel URIs (`aeron:udp?...`, `aeron:ipc?...`, `aeron-spy:` prefix).

@@ -1,0 +1,1 @@
+//! The client ⇄ driver control protocol (Aeron `ControlProtocolEvents` and flyweights).

@@ -1,0 +1,1 @@
+//! Transport frame codecs (reference §1).
