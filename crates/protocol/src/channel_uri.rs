@@ -1,1 +1,0 @@
-//! Channel URIs (`aeron:udp?...`, `aeron:ipc?...`, `aeron-spy:` prefix).
