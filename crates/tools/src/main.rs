@@ -1,1 +1,48 @@
-fn main() {}
+//! `fulmar`: the command-line front door (media driver, benchmarks, sample publisher/subscriber).
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)] // a binary: the OS edge, like `sys`.
+
+mod bench;
+mod driver_command;
+mod sample;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Fulmar: Aeron Cluster in Rust.
+#[derive(Debug, Parser)]
+#[command(name = "fulmar", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a standalone media driver that clients in other processes attach to.
+    Driver(driver_command::DriverArgs),
+    /// Run a benchmark.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+    /// Publish numbered, checksummed messages (a sample client, also used by the multi-process tests).
+    Pub(sample::PubArgs),
+    /// Receive and verify messages sent by `fulmar pub`.
+    Sub(sample::SubArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Driver(args) => driver_command::run(args),
+        Command::Bench(command) => bench::run(command),
+        Command::Pub(args) => sample::run_pub(args),
+        Command::Sub(args) => sample::run_sub(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("fulmar: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
