@@ -1,0 +1,54 @@
+//! `NextAvailableSessionId` (Aeron `NextAvailableSessionIdFlyweight`), for ON_NEXT_AVAILABLE_SESSION_ID: `correlation_id:i64 @0 | session_id:i32 @8`.
+
+use super::{CommandError, check_dst, check_src, get_i32, get_i64, put_i32, put_i64};
+
+/// The driver's answer to GET_NEXT_AVAILABLE_SESSION_ID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NextAvailableSessionId {
+    /// The request's correlation id.
+    pub correlation_id: i64,
+    /// The session id the driver would assign next.
+    pub session_id: i32,
+}
+
+impl NextAvailableSessionId {
+    /// Encoded length in bytes (12).
+    pub const LENGTH: usize = 12;
+    /// Offset of `session_id`.
+    pub const SESSION_ID_OFFSET: usize = 8;
+
+    /// Always [`Self::LENGTH`].
+    pub fn encoded_length(&self) -> usize {
+        Self::LENGTH
+    }
+
+    /// Writes the message at the start of `dst`; returns the bytes written.
+    pub fn encode(&self, dst: &mut [u8]) -> Result<usize, CommandError> {
+        check_dst(dst, Self::LENGTH)?;
+        put_i64(dst, 0, self.correlation_id);
+        put_i32(dst, Self::SESSION_ID_OFFSET, self.session_id);
+        Ok(Self::LENGTH)
+    }
+
+    /// Reads a message from the start of `src`; never panics.
+    pub fn decode(src: &[u8]) -> Result<Self, CommandError> {
+        check_src(src, Self::LENGTH)?;
+        Ok(Self { correlation_id: get_i64(src, 0)?, session_id: get_i32(src, Self::SESSION_ID_OFFSET)? })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_with_java_offsets() {
+        let message = NextAvailableSessionId { correlation_id: 9, session_id: -2 };
+        let mut dst = [0u8; 12];
+        assert_eq!(message.encode(&mut dst), Ok(12));
+        assert_eq!(&dst[0..8], &9i64.to_le_bytes());
+        assert_eq!(&dst[8..12], &(-2i32).to_le_bytes());
+        assert_eq!(NextAvailableSessionId::decode(&dst), Ok(message));
+        assert!(NextAvailableSessionId::decode(&dst[..11]).is_err());
+    }
+}
