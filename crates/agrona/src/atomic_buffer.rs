@@ -121,7 +121,10 @@ impl AtomicBuffer {
     #[track_caller]
     fn check_aligned(&self, index: usize, len: usize, align: usize) {
         self.check(index, len);
-        assert!((self.ptr as usize + index).is_multiple_of(align), "unaligned atomic access at index {index}");
+        assert!(
+            (self.ptr as usize + index).is_multiple_of(align),
+            "unaligned atomic access at index {index}"
+        );
     }
 
     plain_accessors! {

@@ -13,25 +13,49 @@
 //!   becomes a [`ClientError`] (or is reported to the context's error handler).
 //! - Library code reads no clock and never sleeps: time and waiting come through the context's seams.
 
-pub mod aeron;
-pub mod client_conductor;
-pub mod client_error;
+#![warn(missing_docs)]
+
+mod aeron;
+mod client_conductor;
+mod client_error;
 mod client_shared;
-pub mod conductor_agent;
-pub mod context;
+mod conductor_agent;
+mod context;
 mod driver_proxy;
-pub mod exclusive_publication;
-pub mod image;
-pub mod publication;
-pub mod subscription;
+mod exclusive_publication;
+mod image;
+mod publication;
+mod subscription;
 
 pub use aeron::Aeron;
 pub use client_conductor::{CLIENT_HEARTBEAT_TYPE_ID, ImageHandler, MAX_CHANNEL_LENGTH};
 pub use client_error::ClientError;
 pub use conductor_agent::ClientConductorAgent;
-pub use context::{Context, DriverAgentInvoker, ErrorHandler};
+pub use context::{
+    Context, DRIVER_TIMEOUT_NS_DEFAULT, DriverAgentInvoker, ErrorHandler, KEEPALIVE_INTERVAL_NS_DEFAULT,
+    RESOURCE_LINGER_NS_DEFAULT,
+};
 pub use exclusive_publication::ExclusivePublication;
 pub use image::Image;
 pub use logbuffer::{BufferClaim, ControlledPollAction, FragmentAssembler, Header, OfferError};
 pub use publication::Publication;
 pub use subscription::Subscription;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+
+    #[test]
+    fn handles_have_the_promised_thread_safety() {
+        send_sync::<Aeron>();
+        send_sync::<Publication>();
+        send_sync::<Image>();
+        send::<ExclusivePublication>();
+        send::<Subscription>();
+        send::<ClientConductorAgent>();
+        send::<Context>();
+    }
+}

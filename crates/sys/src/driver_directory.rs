@@ -23,8 +23,9 @@ use crate::process::is_process_alive;
 /// The CnC file's name inside a driver directory, as Aeron.
 pub const CNC_FILE_NAME: &str = "cnc.dat";
 
-/// Offset of the driver's `pid:i64` in the CnC header (docs/ARCHITECTURE.md, "CnC region").
-pub const CNC_PID_OFFSET: usize = 48;
+/// Offset of the driver's `pid:i64` in the CnC header (Aeron `CncFileDescriptor`; must equal
+/// `protocol::command::cnc::PID_OFFSET`, which the tools crate asserts in a test).
+pub const CNC_PID_OFFSET: usize = 40;
 
 /// Why a driver directory could not be prepared.
 #[derive(Debug, thiserror::Error)]

@@ -4,6 +4,7 @@
 mod bench;
 mod driver_command;
 mod sample;
+mod stat;
 
 use std::process::ExitCode;
 
@@ -28,6 +29,10 @@ enum Command {
     Pub(sample::PubArgs),
     /// Receive and verify messages sent by `fulmar pub`.
     Sub(sample::SubArgs),
+    /// Print a running driver's counters (as Aeron's AeronStat).
+    Stat(stat::StatArgs),
+    /// Print a driver's distinct error log (as Aeron's ErrorStat).
+    Errors(stat::StatArgs),
 }
 
 fn main() -> ExitCode {
@@ -37,11 +42,13 @@ fn main() -> ExitCode {
         Command::Bench(command) => bench::run(command),
         Command::Pub(args) => sample::run_pub(args),
         Command::Sub(args) => sample::run_sub(args),
+        Command::Stat(args) => stat::run_stat(args),
+        Command::Errors(args) => stat::run_errors(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("fulmar: {error}");
+            eprintln!("fulmar: {error:#}");
             ExitCode::FAILURE
         }
     }

@@ -1,0 +1,120 @@
+//! Baselines measured in the same run as each benchmark, on the same two threads, so that the reported
+//! figure is a ratio that survives a noisy shared machine (DESIGN.md, Measuring).
+//!
+//! - [`cache_line_ping_pong`]: the floor for any inter-thread round trip: two threads bounce a counter
+//!   through two cache lines.
+//! - [`spsc_throughput`]: the floor for inter-thread streaming: a bare single-producer single-consumer ring of
+//!   fixed 64-byte slots (a 32-byte header-like word plus the payload), no framing, no fragmentation.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread;
+use std::time::Instant;
+
+use agrona::AtomicBuffer;
+use hdrhistogram::Histogram;
+
+use super::report::new_latency_histogram;
+
+#[repr(align(128))]
+struct PaddedU64(AtomicU64);
+
+/// Round-trip latency of a bare cache-line ping-pong between two threads: `warmup` then `count` samples.
+pub fn cache_line_ping_pong(warmup: u64, count: u64) -> Histogram<u64> {
+    let ping = Arc::new(PaddedU64(AtomicU64::new(0)));
+    let pong = Arc::new(PaddedU64(AtomicU64::new(0)));
+    let total = warmup + count;
+    let ponger = {
+        let (ping, pong) = (Arc::clone(&ping), Arc::clone(&pong));
+        thread::spawn(move || {
+            for sequence in 1..=total {
+                while ping.0.load(Ordering::Acquire) != sequence {
+                    std::hint::spin_loop();
+                }
+                pong.0.store(sequence, Ordering::Release);
+            }
+        })
+    };
+    let mut histogram = new_latency_histogram();
+    for sequence in 1..=total {
+        let start = Instant::now();
+        ping.0.store(sequence, Ordering::Release);
+        while pong.0.load(Ordering::Acquire) != sequence {
+            std::hint::spin_loop();
+        }
+        let elapsed_ns = start.elapsed().as_nanos() as u64;
+        if sequence > warmup {
+            histogram.record(elapsed_ns.max(1)).expect("latency in histogram range");
+        }
+    }
+    ponger.join().expect("ponger thread");
+    histogram
+}
+
+const SLOT_LENGTH: usize = 64;
+const RING_SLOTS: usize = 1 << 16;
+
+struct SpscRing {
+    slots: AtomicBuffer,
+    head: PaddedU64,
+    tail: PaddedU64,
+}
+
+/// Messages per second through a bare SPSC ring of 64-byte slots, carrying `size`-byte payloads
+/// (`size` is clamped to 56 bytes). The consumer checks every sequence number.
+pub fn spsc_throughput(size: usize, messages: u64) -> f64 {
+    let size = size.clamp(1, SLOT_LENGTH - 8);
+    let ring = Arc::new(SpscRing {
+        slots: AtomicBuffer::heap(SLOT_LENGTH * RING_SLOTS),
+        head: PaddedU64(AtomicU64::new(0)),
+        tail: PaddedU64(AtomicU64::new(0)),
+    });
+    let started = Arc::new(AtomicBool::new(false));
+    let consumer = {
+        let ring = Arc::clone(&ring);
+        let started = Arc::clone(&started);
+        thread::spawn(move || {
+            started.store(true, Ordering::Release);
+            let mut head = 0u64;
+            let mut checksum = 0u64;
+            while head < messages {
+                let tail = ring.tail.0.load(Ordering::Acquire);
+                while head < tail {
+                    let slot = (head as usize & (RING_SLOTS - 1)) * SLOT_LENGTH;
+                    let value = ring.slots.get_u64(slot);
+                    assert_eq!(value, head, "baseline ring lost or reordered a message");
+                    checksum = checksum.wrapping_add(ring.slots.get_u8(slot + 8) as u64);
+                    head += 1;
+                }
+                ring.head.0.store(head, Ordering::Release);
+            }
+            checksum
+        })
+    };
+    while !started.load(Ordering::Acquire) {
+        std::hint::spin_loop();
+    }
+    let payload = vec![7u8; size];
+    let start = Instant::now();
+    let mut tail = 0u64;
+    let mut head_cache = 0u64;
+    while tail < messages {
+        if tail - head_cache >= RING_SLOTS as u64 {
+            head_cache = ring.head.0.load(Ordering::Acquire);
+            if tail - head_cache >= RING_SLOTS as u64 {
+                std::hint::spin_loop();
+                continue;
+            }
+        }
+        let slot = (tail as usize & (RING_SLOTS - 1)) * SLOT_LENGTH;
+        // The slot belongs to the producer until `tail` is published past it (release below).
+        ring.slots.put_u64(slot, tail);
+        ring.slots.put_bytes(slot + 8, &payload);
+        tail += 1;
+        ring.tail.0.store(tail, Ordering::Release);
+    }
+    let checksum = consumer.join().expect("consumer thread");
+    let elapsed = start.elapsed().as_secs_f64();
+    assert_eq!(checksum, 7 * messages, "baseline checksum");
+    messages as f64 / elapsed
+}

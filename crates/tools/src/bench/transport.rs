@@ -1,0 +1,320 @@
+//! `fulmar bench transport`: throughput (one exclusive publisher thread, one subscriber thread) and
+//! ping-pong latency (two streams, two threads) through an embedded media driver.
+//!
+//! The driver and client conductors share one backing-off thread, as a small machine should run them;
+//! the publisher and subscriber (or pinger and ponger) spin on the two cores. Each message carries its
+//! sequence number; a lost, duplicated or reordered message fails the run.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::Instant;
+
+use agrona::HeapMemoryStore;
+use anyhow::{Context as _, bail, ensure};
+use clap::{Args, ValueEnum};
+use client::{Aeron, Context, ExclusivePublication, Header, OfferError, Subscription};
+use driver::{DriverConductor, DriverContext};
+use serde_json::json;
+use sys::{AgentRunner, BackoffIdleStrategy, SystemEpochClock, SystemNanoClock};
+
+use super::baseline;
+use super::cli_parse::parse_size;
+use super::report::{LatencySummary, new_latency_histogram, write_hdr_log};
+
+/// Which transport to measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TransportKind {
+    /// Shared-memory IPC (`aeron:ipc`).
+    Ipc,
+    /// UDP over loopback (not yet available).
+    Udp,
+}
+
+/// Which pattern to measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Pattern {
+    /// Messages per second, one publisher to one subscriber.
+    Throughput,
+    /// Round-trip latency percentiles.
+    Pingpong,
+}
+
+/// Arguments of `fulmar bench transport`.
+#[derive(Debug, Args)]
+pub struct TransportArgs {
+    /// Transport.
+    #[arg(long, value_enum, default_value = "ipc")]
+    pub transport: TransportKind,
+    /// Pattern.
+    #[arg(long, value_enum, default_value = "throughput")]
+    pub pattern: Pattern,
+    /// Message length in bytes (at least 8).
+    #[arg(long, default_value_t = 32)]
+    pub size: usize,
+    /// Messages measured (after the warm-up).
+    #[arg(long, default_value_t = 10_000_000)]
+    pub messages: u64,
+    /// Warm-up messages (default: 10% of --messages, at most 100k for ping-pong).
+    #[arg(long)]
+    pub warmup: Option<u64>,
+    /// Term length of the publications (e.g. 64m).
+    #[arg(long, value_parser = parse_size, default_value = "64m")]
+    pub term_length: i64,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Write HdrHistogram logs (ping-pong) into this directory.
+    #[arg(long)]
+    pub hdr_dir: Option<PathBuf>,
+}
+
+/// An embedded driver and a client, each conductor on its own backing-off thread (mostly parked).
+struct EmbeddedTransport {
+    aeron: Aeron,
+    client_runner: AgentRunner,
+    driver_runner: AgentRunner,
+}
+
+impl EmbeddedTransport {
+    fn start(term_length: i32) -> anyhow::Result<Self> {
+        let store = HeapMemoryStore::new();
+        let mut driver_context = DriverContext::new(Arc::new(store.clone()), Arc::new(SystemEpochClock))
+            .with_session_id_seed(sys::entropy_seed());
+        driver_context.ipc_term_buffer_length = term_length;
+        let conductor = DriverConductor::new(driver_context).context("starting the embedded driver")?;
+        let clock = Arc::new(SystemNanoClock::new());
+        let driver_runner =
+            AgentRunner::start(Box::new(conductor), Box::new(BackoffIdleStrategy::default()), clock.clone())?;
+        let context = Context::new(Arc::new(store), clock.clone(), Arc::new(SystemEpochClock))
+            .idle_strategy(Box::new(BackoffIdleStrategy::default()));
+        let aeron = Aeron::connect(context).context("connecting the benchmark client")?;
+        let client_runner = AgentRunner::start(
+            Box::new(aeron.conductor_agent()),
+            Box::new(BackoffIdleStrategy::default()),
+            clock,
+        )?;
+        Ok(Self { aeron, client_runner, driver_runner })
+    }
+}
+
+impl Drop for EmbeddedTransport {
+    fn drop(&mut self) {
+        self.client_runner.close();
+        self.aeron.close();
+        self.driver_runner.close();
+    }
+}
+
+/// Runs `fulmar bench transport`.
+pub fn run(args: TransportArgs) -> anyhow::Result<()> {
+    ensure!(args.size >= 8, "--size must be at least 8 bytes (the sequence number)");
+    ensure!(args.messages > 0, "--messages must be positive");
+    if args.transport == TransportKind::Udp {
+        bail!("--transport udp is not available yet (the UDP media driver is the next issue)");
+    }
+    let term_length = i32::try_from(args.term_length).context("--term-length too large")?;
+    match args.pattern {
+        Pattern::Throughput => throughput(&args, term_length),
+        Pattern::Pingpong => ping_pong(&args, term_length),
+    }
+}
+
+fn wait_connected(publication: &ExclusivePublication, subscription: &mut Subscription) -> anyhow::Result<()> {
+    let deadline = Instant::now() + std::time::Duration::from_secs(10);
+    while !publication.is_connected() || subscription.image_count() == 0 {
+        if Instant::now() > deadline {
+            bail!("publication and subscription did not connect within 10 s");
+        }
+        thread::sleep(std::time::Duration::from_millis(1));
+    }
+    Ok(())
+}
+
+fn offer_spinning(publication: &mut ExclusivePublication, message: &[u8]) -> anyhow::Result<()> {
+    loop {
+        match publication.offer(message) {
+            Ok(_) => return Ok(()),
+            Err(OfferError::BackPressured | OfferError::AdminAction) => std::hint::spin_loop(),
+            Err(error) => bail!("offer failed: {error}"),
+        }
+    }
+}
+
+fn throughput(args: &TransportArgs, term_length: i32) -> anyhow::Result<()> {
+    let warmup = args.warmup.unwrap_or(args.messages / 10);
+    let total = warmup + args.messages;
+    let transport = EmbeddedTransport::start(term_length)?;
+    let mut publication = transport.aeron.add_exclusive_publication("aeron:ipc", 1001)?;
+    let mut subscription = transport.aeron.add_subscription("aeron:ipc", 1001)?;
+    wait_connected(&publication, &mut subscription)?;
+
+    let size = args.size;
+    let failed = Arc::new(AtomicBool::new(false));
+    let publisher = {
+        let failed = Arc::clone(&failed);
+        thread::Builder::new().name("bench-publisher".into()).spawn(move || -> anyhow::Result<()> {
+            let mut message = vec![0u8; size];
+            for sequence in 0..total {
+                if failed.load(Ordering::Relaxed) {
+                    bail!("subscriber failed");
+                }
+                message[..8].copy_from_slice(&sequence.to_le_bytes());
+                offer_spinning(&mut publication, &message)?;
+            }
+            Ok(())
+        })?
+    };
+
+    let mut next_sequence = 0u64;
+    let mut error: Option<String> = None;
+    let mut measure_start: Option<Instant> = None;
+    while next_sequence < total {
+        let fragments = subscription.poll(
+            &mut |message: &[u8], _header: &Header| {
+                let sequence = u64::from_le_bytes(message[..8].try_into().expect("8-byte sequence"));
+                if sequence != next_sequence && error.is_none() {
+                    error = Some(format!("expected message {next_sequence}, received {sequence}"));
+                }
+                next_sequence += 1;
+            },
+            1024,
+        );
+        if measure_start.is_none() && next_sequence >= warmup {
+            measure_start = Some(Instant::now());
+        }
+        if let Some(error) = &error {
+            failed.store(true, Ordering::Relaxed);
+            bail!("throughput run failed: {error}");
+        }
+        if fragments == 0 {
+            std::hint::spin_loop();
+        }
+    }
+    let elapsed = measure_start.expect("measurement started").elapsed().as_secs_f64();
+    publisher.join().map_err(|_| anyhow::anyhow!("publisher panicked"))??;
+    let measured = total - warmup.min(total);
+    let rate = measured as f64 / elapsed;
+    drop(subscription);
+    drop(transport);
+
+    let baseline_rate = baseline::spsc_throughput(size, args.messages);
+    let ratio = rate / baseline_rate;
+    if args.json {
+        println!(
+            "{}",
+            json!({
+                "transport": "ipc", "pattern": "throughput", "size": size, "messages": measured,
+                "messages_per_second": rate, "megabytes_per_second": rate * size as f64 / 1e6,
+                "baseline": "spsc-ring", "baseline_messages_per_second": baseline_rate, "ratio_to_baseline": ratio,
+            })
+        );
+    } else {
+        println!(
+            "transport ipc throughput, {size}-byte messages, {measured} measured after {warmup} warm-up"
+        );
+        println!(
+            "  fulmar exclusive publication -> subscription: {:>12.0} msg/s ({:.1} MB/s)",
+            rate,
+            rate * size as f64 / 1e6
+        );
+        println!("  baseline bare SPSC ring (same two threads):   {:>12.0} msg/s", baseline_rate);
+        println!("  ratio to baseline: {ratio:.2}");
+    }
+    Ok(())
+}
+
+fn ping_pong(args: &TransportArgs, term_length: i32) -> anyhow::Result<()> {
+    let warmup = args.warmup.unwrap_or((args.messages / 10).min(100_000));
+    let total = warmup + args.messages;
+    let transport = EmbeddedTransport::start(term_length)?;
+    let mut ping_publication = transport.aeron.add_exclusive_publication("aeron:ipc", 1001)?;
+    let mut ping_subscription = transport.aeron.add_subscription("aeron:ipc", 1001)?;
+    let mut pong_publication = transport.aeron.add_exclusive_publication("aeron:ipc", 1002)?;
+    let mut pong_subscription = transport.aeron.add_subscription("aeron:ipc", 1002)?;
+    wait_connected(&ping_publication, &mut ping_subscription)?;
+    wait_connected(&pong_publication, &mut pong_subscription)?;
+
+    let ponger =
+        thread::Builder::new().name("bench-ponger".into()).spawn(move || -> anyhow::Result<()> {
+            let mut echoed = 0u64;
+            let mut failure: Option<anyhow::Error> = None;
+            while echoed < total {
+                let fragments = ping_subscription.poll(
+                    &mut |message: &[u8], _header: &Header| {
+                        if failure.is_none()
+                            && let Err(error) = offer_spinning(&mut pong_publication, message)
+                        {
+                            failure = Some(error);
+                        }
+                        echoed += 1;
+                    },
+                    16,
+                );
+                if let Some(error) = failure.take() {
+                    return Err(error);
+                }
+                if fragments == 0 {
+                    std::hint::spin_loop();
+                }
+            }
+            Ok(())
+        })?;
+
+    let mut histogram = new_latency_histogram();
+    let mut message = vec![0u8; args.size];
+    for sequence in 0..total {
+        message[..8].copy_from_slice(&sequence.to_le_bytes());
+        let start = Instant::now();
+        offer_spinning(&mut ping_publication, &message)?;
+        let mut answer: Option<u64> = None;
+        while answer.is_none() {
+            pong_subscription.poll(
+                &mut |reply: &[u8], _header: &Header| {
+                    answer = Some(u64::from_le_bytes(reply[..8].try_into().expect("8-byte sequence")));
+                },
+                1,
+            );
+        }
+        let elapsed_ns = start.elapsed().as_nanos() as u64;
+        ensure!(answer == Some(sequence), "ping {sequence} answered by {answer:?}");
+        if sequence >= warmup {
+            histogram.record(elapsed_ns.max(1))?;
+        }
+    }
+    ponger.join().map_err(|_| anyhow::anyhow!("ponger panicked"))??;
+    drop((ping_publication, pong_subscription));
+    drop(transport);
+
+    let baseline_histogram = baseline::cache_line_ping_pong(warmup, args.messages);
+    let fulmar = LatencySummary::of(&histogram);
+    let bare = LatencySummary::of(&baseline_histogram);
+    let ratio = fulmar.p50_ns as f64 / bare.p50_ns.max(1) as f64;
+    if let Some(dir) = &args.hdr_dir {
+        std::fs::create_dir_all(dir)?;
+        write_hdr_log(
+            &dir.join("transport-ipc-pingpong.hdr"),
+            &[("fulmar-ipc", &histogram), ("baseline-cache-line", &baseline_histogram)],
+        )?;
+    }
+    if args.json {
+        println!(
+            "{}",
+            json!({
+                "transport": "ipc", "pattern": "pingpong", "size": args.size, "messages": args.messages,
+                "latency": fulmar, "baseline": "cache-line-ping-pong", "baseline_latency": bare,
+                "p50_ratio_to_baseline": ratio,
+            })
+        );
+    } else {
+        println!(
+            "transport ipc ping-pong round trip, {}-byte messages, {} measured after {warmup} warm-up",
+            args.size, args.messages
+        );
+        println!("  {}", fulmar.line("fulmar ipc"));
+        println!("  {}", bare.line("baseline cache-line"));
+        println!("  p50 ratio to baseline: {ratio:.2}");
+    }
+    Ok(())
+}
