@@ -24,6 +24,7 @@
 
 pub mod data_packet_dispatcher;
 pub mod datagram_sink;
+pub mod datagram_transport;
 pub mod defaults;
 pub mod feedback_delay_generator;
 pub mod flow_control;
@@ -51,6 +52,7 @@ pub use data_packet_dispatcher::{
     DataPacketDispatcher, DispatchOutcome, DispatcherCounters, ImageRequest, SessionState,
 };
 pub use datagram_sink::{DatagramSink, SendOutcome};
+pub use datagram_transport::{DatagramTransport, DatagramTransportFactory, TransportError, TransportSpec};
 pub use feedback_delay_generator::{DelayGenerator, FeedbackDelayGenerator};
 pub use flow_control::{FlowControl, calculate_retransmission_length};
 pub use flow_control_config::{
