@@ -12,7 +12,30 @@
 //!   behind the slowest consumer;
 //! - decoding a log (wrapping, reading, scanning) never panics, whatever the bytes: another process may
 //!   have written them;
-//! - offer and poll paths do not allocate, lock, or read clocks.
+//! - offer and poll paths do not allocate, lock, or read clocks;
+//! - writers trust the tails in the metadata (only the driver and writers change them); a process that
+//!   corrupts them can stall a stream, but never makes a reader or scanner panic.
+//!
+//! ```
+//! use std::sync::atomic::AtomicI64;
+//! use agrona::AtomicBuffer;
+//! use fulmar_logbuffer::{ExclusivePublicationWriter, Header, ImageReader, LogBuffer, LogParams, compute_log_length};
+//!
+//! let params = LogParams::new(64 * 1024, 1408, 0, 1001, 100);
+//! let buffer = AtomicBuffer::heap(compute_log_length(params.term_length, params.page_size));
+//! let log = LogBuffer::initialize(buffer, &params).unwrap();
+//! let mut writer = ExclusivePublicationWriter::new(log.clone());
+//! let publication_limit = 32 * 1024; // the driver's pub-lmt counter
+//! assert_eq!(writer.offer(publication_limit, b"hello"), Ok(64));
+//!
+//! let reader = ImageReader::new(log);
+//! let subscriber_position = AtomicI64::new(0); // normally the sub-pos AtomicCounter
+//! let mut received = Vec::new();
+//! reader.poll(&subscriber_position, &mut |payload: &[u8], _: &Header| received.push(payload.to_vec()), 10);
+//! assert_eq!(received, vec![b"hello".to_vec()]);
+//! ```
+
+#![warn(missing_docs)]
 
 mod buffer_builder;
 mod buffer_claim;
