@@ -9,6 +9,8 @@
 //! - threads: [`AgentRunner`] runs an `agrona::Agent` on its own thread;
 //! - processes and signals: [`current_pid`], [`is_process_alive`], [`ShutdownSignal`];
 //! - randomness: [`entropy_seed`] seeds `agrona`'s PRNG once from the OS;
+//! - datagrams: [`UdpTransportFactory`] and [`UdpTransport`] implement `media`'s `DatagramTransport`
+//!   seam with non-blocking UDP sockets (unicast, connected, multicast);
 //! - tests: [`CountingAllocator`] proves hot paths do not allocate.
 //!
 //! Invariants: nothing here is used by library code of the deterministic crates except through the
@@ -30,6 +32,8 @@ pub mod nano_clock;
 pub mod process;
 pub mod shutdown_signal;
 pub mod sleeping_idle_strategy;
+pub mod udp_transport;
+pub mod udp_transport_factory;
 pub mod yielding_idle_strategy;
 
 pub use agent_runner::{AgentExit, AgentRunner};
@@ -44,4 +48,6 @@ pub use nano_clock::SystemNanoClock;
 pub use process::{current_pid, is_process_alive};
 pub use shutdown_signal::ShutdownSignal;
 pub use sleeping_idle_strategy::SleepingIdleStrategy;
+pub use udp_transport::{MAX_READS_PER_POLL, UdpTransport};
+pub use udp_transport_factory::UdpTransportFactory;
 pub use yielding_idle_strategy::YieldingIdleStrategy;
