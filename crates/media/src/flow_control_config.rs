@@ -16,7 +16,6 @@ use crate::defaults::{
     MULTICAST_RETRANSMIT_RECEIVER_WINDOW_MULTIPLE, UNICAST_RETRANSMIT_RECEIVER_WINDOW_MULTIPLE,
 };
 use crate::flow_control::FlowControl;
-use crate::max_multicast_flow_control::MaxMulticastFlowControl;
 use crate::min_multicast_flow_control::MinMulticastFlowControl;
 use crate::tagged_multicast_flow_control::TaggedMulticastFlowControl;
 use crate::unicast_flow_control::UnicastFlowControl;
@@ -133,7 +132,7 @@ impl FlowControlConfig {
                 Box::new(UnicastFlowControl::new(self.retransmit_receiver_window_multiple))
             }
             FlowControlStrategy::Max => {
-                Box::new(MaxMulticastFlowControl::new(self.retransmit_receiver_window_multiple))
+                Box::new(UnicastFlowControl::new(self.retransmit_receiver_window_multiple))
             }
             FlowControlStrategy::Min => Box::new(MinMulticastFlowControl::with_group_tag(
                 None,

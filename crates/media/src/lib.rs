@@ -30,7 +30,6 @@ pub mod feedback_delay_generator;
 pub mod flow_control;
 pub mod flow_control_config;
 pub mod loss_detector;
-pub mod max_multicast_flow_control;
 pub mod min_multicast_flow_control;
 pub mod network_publication_sender;
 pub mod optimal_multicast_delay_generator;
@@ -59,7 +58,6 @@ pub use flow_control_config::{
     FlowControlConfig, FlowControlConfigError, FlowControlStrategy, parse_duration_ns,
 };
 pub use loss_detector::{LossDetector, ScanOutcome};
-pub use max_multicast_flow_control::MaxMulticastFlowControl;
 pub use min_multicast_flow_control::MinMulticastFlowControl;
 pub use network_publication_sender::{NetworkPublicationSender, SenderConfig, SenderCounters};
 pub use optimal_multicast_delay_generator::OptimalMulticastDelayGenerator;

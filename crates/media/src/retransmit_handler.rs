@@ -195,7 +195,7 @@ mod tests {
         now_ns: i64,
     ) -> Vec<(i32, i32, i32)> {
         let mut resent = Vec::new();
-        let flow_control = UnicastFlowControl::default();
+        let flow_control = UnicastFlowControl::unicast();
         handler.on_nak(7, term_offset, length, TERM_LENGTH, 1408, &flow_control, now_ns, &mut |t, o, l| {
             resent.push((t, o, l))
         });

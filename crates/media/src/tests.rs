@@ -238,7 +238,7 @@ impl Network {
 
     fn unicast(term_length: i32, endpoint: Endpoint) -> Self {
         let config = SenderConfig::unicast(endpoint.address);
-        Self::new(term_length, config, Box::new(UnicastFlowControl::default()), vec![endpoint])
+        Self::new(term_length, config, Box::new(UnicastFlowControl::unicast()), vec![endpoint])
     }
 
     fn queue_messages(&mut self, count: usize, seed: u64) {
@@ -493,7 +493,7 @@ fn min_flow_control_holds_the_sender_to_the_slowest_receiver_and_max_follows_the
         assert_in_order_exactly_once(&endpoint.messages, 3_000);
     }
 
-    let mut max = two_receiver_network(Box::new(MaxMulticastFlowControl::default()));
+    let mut max = two_receiver_network(Box::new(UnicastFlowControl::max_multicast()));
     max.endpoints[1].polling = false;
     max.queue_messages(3_000, 4);
     assert!(max.run_until(30_000_000_000, |network| network.endpoints[0].messages.len() == 3_000));
@@ -519,7 +519,7 @@ fn mdc_sends_to_every_destination_and_follows_removal_and_re_addition() {
     let mut network = Network::new(
         64 * 1024,
         SenderConfig::manual_mdc(),
-        Box::new(MaxMulticastFlowControl::default()),
+        Box::new(UnicastFlowControl::max_multicast()),
         endpoints,
     );
     let now_ns = network.now_ns;
@@ -575,7 +575,7 @@ fn status_message_and_nak_are_byte_exact_with_the_reference_example() {
     let receiver = address("10.0.0.2:40002");
     let mut sender = NetworkPublicationSender::new(
         log,
-        Box::new(UnicastFlowControl::default()),
+        Box::new(UnicastFlowControl::unicast()),
         SenderConfig::unicast(receiver),
         0,
     );
@@ -701,7 +701,7 @@ fn dynamic_mdc_learns_destinations_from_status_messages_and_drops_silent_ones() 
     let mut network = Network::new(
         64 * 1024,
         SenderConfig::dynamic_mdc(),
-        Box::new(MaxMulticastFlowControl::default()),
+        Box::new(UnicastFlowControl::max_multicast()),
         endpoints,
     );
     let sender_address = network.sender_address;

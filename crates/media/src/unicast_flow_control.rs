@@ -1,4 +1,7 @@
-//! [`UnicastFlowControl`]: the default for unicast publications: `limit = max(limit, sm_position + window)`.
+//! [`UnicastFlowControl`]: the sender follows the fastest receiver, `limit = max(limit, sm_position +
+//! window)`. This is Aeron's `UnicastFlowControl` (the default for unicast) and, with a smaller retransmit
+//! window multiple, its `MaxMulticastFlowControl` (`fc=max`, the default for multicast and MDC): the two
+//! differ only in that multiple, so they are one type here (see [`UnicastFlowControl::max_multicast`]).
 //!
 //! Invariants: the limit never decreases; there are no tracked receivers and it always has its required
 //! receivers.
@@ -7,25 +10,32 @@ use std::net::SocketAddr;
 
 use protocol::frame::StatusMessage;
 
-use crate::defaults::UNICAST_RETRANSMIT_RECEIVER_WINDOW_MULTIPLE;
+use crate::defaults::{
+    MULTICAST_RETRANSMIT_RECEIVER_WINDOW_MULTIPLE, UNICAST_RETRANSMIT_RECEIVER_WINDOW_MULTIPLE,
+};
 use crate::flow_control::{FlowControl, calculate_retransmission_length, status_message_position};
 
-/// Unicast flow control (Aeron `UnicastFlowControl`).
+/// Follow-the-fastest-receiver flow control (Aeron `UnicastFlowControl` and `MaxMulticastFlowControl`).
 ///
-/// How to drive it: construct with [`UnicastFlowControl::new`] (or via
-/// [`FlowControlConfig`](crate::FlowControlConfig)) and hand it to the sender.
+/// How to drive it: construct with [`UnicastFlowControl::unicast`], [`UnicastFlowControl::max_multicast`]
+/// or [`UnicastFlowControl::new`] (or via [`FlowControlConfig`](crate::FlowControlConfig)) and hand it to
+/// the sender.
 #[derive(Debug, Clone)]
 pub struct UnicastFlowControl {
     retransmit_receiver_window_multiple: i32,
 }
 
-impl Default for UnicastFlowControl {
-    fn default() -> Self {
+impl UnicastFlowControl {
+    /// Aeron's unicast default (retransmit receiver-window multiple 16).
+    pub fn unicast() -> Self {
         Self::new(UNICAST_RETRANSMIT_RECEIVER_WINDOW_MULTIPLE)
     }
-}
 
-impl UnicastFlowControl {
+    /// Aeron's `MaxMulticastFlowControl` (`fc=max`; retransmit receiver-window multiple 4).
+    pub fn max_multicast() -> Self {
+        Self::new(MULTICAST_RETRANSMIT_RECEIVER_WINDOW_MULTIPLE)
+    }
+
     /// Unicast flow control with the given retransmit receiver-window multiple (Aeron default 16).
     pub fn new(retransmit_receiver_window_multiple: i32) -> Self {
         Self { retransmit_receiver_window_multiple }
