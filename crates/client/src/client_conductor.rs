@@ -28,8 +28,8 @@ use agrona::{
 };
 use logbuffer::{ConcurrentPublicationWriter, ExclusivePublicationWriter, LogBuffer};
 use protocol::command::{
-    ClientTimeout, ErrorResponse, ImageBuffersReady, ImageMessage, PublicationBuffersReady,
-    SubscriptionReady, error_code, event,
+    ClientTimeout, ErrorResponse, ImageBuffersReady, ImageMessage, OperationSucceeded,
+    PublicationBuffersReady, SubscriptionReady, error_code, event,
 };
 
 use crate::client_error::ClientError;
@@ -57,6 +57,8 @@ pub(crate) enum PendingKind {
     Publication,
     ExclusivePublication,
     Subscription,
+    /// A command answered by ON_OPERATION_SUCCESS (destinations).
+    Operation,
 }
 
 /// A registration answered by the driver, not yet handed to its caller.
@@ -73,6 +75,7 @@ enum Ready {
         closed: Arc<AtomicBool>,
     },
     Subscription(Arc<SubscriptionShared>),
+    Operation,
 }
 
 /// A command sent to the driver and waiting for its answer.
@@ -288,6 +291,9 @@ impl ClientConductor {
                 );
                 correlation_id
             }
+            PendingKind::Operation => {
+                return Err(ClientError::CommandFailed { reason: "not an add command".to_owned() });
+            }
         };
         let deadline_ns = core.nano_clock.nano_time().wrapping_add(core.driver_timeout_ns);
         core.pending.insert(
@@ -331,6 +337,32 @@ impl ClientConductor {
         }
         self.service(now_ns)?;
         self.core.take_ready(correlation_id, kind, true)
+    }
+
+    /// Sends a destination command (`msg_type_id`) for resource `registration_id` and waits for
+    /// ON_OPERATION_SUCCESS (or the driver's error).
+    pub(crate) fn destination_command(
+        &mut self,
+        msg_type_id: i32,
+        registration_id: i64,
+        channel: &str,
+    ) -> Result<(), ClientError> {
+        self.ensure_active()?;
+        Self::check_channel(channel)?;
+        let core = &mut self.core;
+        let correlation_id = core.proxy.destination(msg_type_id, registration_id, channel)?;
+        let deadline_ns = core.nano_clock.nano_time().wrapping_add(core.driver_timeout_ns);
+        core.pending.insert(
+            correlation_id,
+            Pending {
+                kind: PendingKind::Operation,
+                channel: channel.to_owned(),
+                stream_id: 0,
+                deadline_ns,
+                outcome: None,
+            },
+        );
+        self.await_ready(correlation_id, PendingKind::Operation).map(|_| ())
     }
 
     /// Adds a concurrent publication and waits for it.
@@ -605,6 +637,7 @@ impl ConductorCore {
                 }
                 self.proxy.remove_subscription(correlation_id)
             }
+            PendingKind::Operation => Ok(0),
         };
         if let Err(error) = result {
             self.report(error);
@@ -673,6 +706,9 @@ impl ConductorCore {
             event::ON_UNAVAILABLE_IMAGE => {
                 ImageMessage::decode(message).map(|m| self.on_unavailable_image(&m))
             }
+            event::ON_OPERATION_SUCCESS => {
+                OperationSucceeded::decode(message).map(|m| self.on_operation_succeeded(m.correlation_id))
+            }
             event::ON_CLIENT_TIMEOUT => ClientTimeout::decode(message).map(|m| {
                 if m.client_id == self.client_id {
                     self.terminate(ClientError::ClientTimeout {
@@ -687,6 +723,15 @@ impl ConductorCore {
             self.report(ClientError::DriverProtocol {
                 reason: format!("undecodable driver message type {msg_type_id:#x}: {error}"),
             });
+        }
+    }
+
+    fn on_operation_succeeded(&mut self, correlation_id: i64) {
+        if let Some(pending) = self.pending.get_mut(&correlation_id)
+            && pending.kind == PendingKind::Operation
+            && pending.outcome.is_none()
+        {
+            pending.outcome = Some(Ok(Ready::Operation));
         }
     }
 

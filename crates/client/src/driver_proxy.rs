@@ -6,8 +6,8 @@
 
 use agrona::{ManyToOneRingBuffer, RingBufferError};
 use protocol::command::{
-    CorrelatedMessage, PublicationMessage, RemoveMessage, RemovePublicationMessage, SubscriptionMessage,
-    event,
+    CorrelatedMessage, DestinationMessage, PublicationMessage, RemoveMessage, RemovePublicationMessage,
+    SubscriptionMessage, event,
 };
 
 use crate::client_error::ClientError;
@@ -109,6 +109,27 @@ impl DriverProxy {
         let message = RemoveMessage { client_id: self.client_id, correlation_id, registration_id };
         let encoded = message.encode(&mut self.scratch);
         self.send(event::REMOVE_SUBSCRIPTION, encoded)?;
+        Ok(correlation_id)
+    }
+
+    /// A destination command (`ADD_DESTINATION`, `REMOVE_DESTINATION`, `ADD_RCV_DESTINATION`,
+    /// `REMOVE_RCV_DESTINATION`) for the resource `registration_id`; returns the correlation id.
+    pub(crate) fn destination(
+        &mut self,
+        msg_type_id: i32,
+        registration_id: i64,
+        channel: &str,
+    ) -> Result<i64, ClientError> {
+        let correlation_id = self.ring.next_correlation_id();
+        let message = DestinationMessage {
+            client_id: self.client_id,
+            correlation_id,
+            registration_correlation_id: registration_id,
+            channel,
+        };
+        self.check_fits(message.encoded_length())?;
+        let encoded = message.encode(&mut self.scratch);
+        self.send(msg_type_id, encoded)?;
         Ok(correlation_id)
     }
 

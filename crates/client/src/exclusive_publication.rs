@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use agrona::{AtomicBuffer, AtomicCounter};
 use logbuffer::{BufferClaim, ExclusivePublicationWriter, OfferError};
 
+use crate::client_error::ClientError;
 use crate::client_shared::{ClientShared, Release};
 use crate::publication::PublicationIdentity;
 
@@ -50,6 +51,25 @@ impl ExclusivePublication {
         client: Arc<ClientShared>,
     ) -> Self {
         Self { closed, limit, writer, identity, client }
+    }
+
+    /// Adds a destination (`aeron:udp?endpoint=host:port`) to a manual multi-destination-cast publication
+    /// (`control-mode=manual`) and waits for the driver to confirm it. Control path (takes the conductor).
+    pub fn add_destination(&self, endpoint_channel: &str) -> Result<(), ClientError> {
+        self.destination(protocol::command::event::ADD_DESTINATION, endpoint_channel)
+    }
+
+    /// Removes a destination added with [`ExclusivePublication::add_destination`] and waits for the driver.
+    pub fn remove_destination(&self, endpoint_channel: &str) -> Result<(), ClientError> {
+        self.destination(protocol::command::event::REMOVE_DESTINATION, endpoint_channel)
+    }
+
+    fn destination(&self, msg_type_id: i32, endpoint_channel: &str) -> Result<(), ClientError> {
+        if self.is_closed() {
+            return Err(ClientError::Closed);
+        }
+        let mut conductor = self.client.lock_conductor()?;
+        conductor.destination_command(msg_type_id, self.identity.registration_id, endpoint_channel)
     }
 
     /// Appends `payload` as one message (fragmented if needed); returns the new position.

@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use agrona::{AtomicBuffer, AtomicCounter};
 use logbuffer::{BufferClaim, ConcurrentPublicationWriter, OfferError};
 
+use crate::client_error::ClientError;
 use crate::client_shared::{ClientShared, Release};
 
 /// Everything the clones of one publication share.
@@ -199,6 +200,25 @@ impl Publication {
     /// The channel URI as given to `add_publication`.
     pub fn channel(&self) -> &str {
         &self.inner.channel
+    }
+
+    /// Adds a destination (`aeron:udp?endpoint=host:port`) to a manual multi-destination-cast publication
+    /// (`control-mode=manual`) and waits for the driver to confirm it. Control path (takes the conductor).
+    pub fn add_destination(&self, endpoint_channel: &str) -> Result<(), ClientError> {
+        self.destination(protocol::command::event::ADD_DESTINATION, endpoint_channel)
+    }
+
+    /// Removes a destination added with [`Publication::add_destination`] and waits for the driver.
+    pub fn remove_destination(&self, endpoint_channel: &str) -> Result<(), ClientError> {
+        self.destination(protocol::command::event::REMOVE_DESTINATION, endpoint_channel)
+    }
+
+    fn destination(&self, msg_type_id: i32, endpoint_channel: &str) -> Result<(), ClientError> {
+        if self.is_closed() {
+            return Err(ClientError::Closed);
+        }
+        let mut conductor = self.inner.client.lock_conductor()?;
+        conductor.destination_command(msg_type_id, self.inner.registration_id, endpoint_channel)
     }
 
     /// The registration id of this handle (the correlation id of its `ADD_PUBLICATION`).

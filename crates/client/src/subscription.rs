@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use logbuffer::{ControlledPollAction, Header};
 
+use crate::client_error::ClientError;
 use crate::client_shared::{ClientShared, Release};
 use crate::image::Image;
 
@@ -115,6 +116,25 @@ impl std::fmt::Debug for Subscription {
 impl Subscription {
     pub(crate) fn new(shared: Arc<SubscriptionShared>, client: Arc<ClientShared>) -> Self {
         Self { shared, client, images: Vec::new(), round_robin_index: 0 }
+    }
+
+    /// Adds a receive destination (`aeron:udp?endpoint=host:port`) to a multi-destination subscription
+    /// (`control-mode=manual`) and waits for the driver to confirm it. Control path (takes the conductor).
+    pub fn add_rcv_destination(&self, endpoint_channel: &str) -> Result<(), ClientError> {
+        self.rcv_destination(protocol::command::event::ADD_RCV_DESTINATION, endpoint_channel)
+    }
+
+    /// Removes a receive destination added with [`Subscription::add_rcv_destination`] and waits.
+    pub fn remove_rcv_destination(&self, endpoint_channel: &str) -> Result<(), ClientError> {
+        self.rcv_destination(protocol::command::event::REMOVE_RCV_DESTINATION, endpoint_channel)
+    }
+
+    fn rcv_destination(&self, msg_type_id: i32, endpoint_channel: &str) -> Result<(), ClientError> {
+        if self.is_closed() {
+            return Err(ClientError::Closed);
+        }
+        let mut conductor = self.client.lock_conductor()?;
+        conductor.destination_command(msg_type_id, self.shared.registration_id, endpoint_channel)
     }
 
     #[inline]

@@ -45,12 +45,16 @@ use crate::stream_counters::{
     PUBLISHER_LIMIT_TYPE_ID, PUBLISHER_POSITION_TYPE_ID, SUBSCRIBER_POSITION_TYPE_ID, StreamCounterSpec,
     allocate_client_heartbeat, allocate_stream_counter,
 };
-use crate::subscription_link::SubscriptionLink;
+use crate::subscription_link::{SubscriptionKind, SubscriptionLink};
 use crate::subscription_params::SubscriptionParams;
 use crate::system_counters::{
     CLIENT_TIMEOUTS, ERRORS, IMAGES_REJECTED, PUBLICATIONS_REVOKED, SystemCounters, UNBLOCKED_COMMANDS,
     UNBLOCKED_PUBLICATIONS,
 };
+
+mod network;
+
+pub(crate) use network::NetworkState;
 
 /// The source identity of IPC images.
 pub const IPC_SOURCE_IDENTITY: &str = "aeron:ipc";
@@ -100,12 +104,21 @@ pub struct DriverConductor {
     last_reported_corruption_position: Option<i64>,
     terminate_requested: bool,
     closed: bool,
+    network: Option<NetworkState>,
 }
 
 impl DriverConductor {
     /// Validates `ctx`, creates `cnc.dat` in its memory store (replacing a stale one), allocates the system
     /// counters and finally publishes the CnC version.
     pub fn new(ctx: DriverContext) -> Result<Self, DriverError> {
+        Self::with_network(ctx, None)
+    }
+
+    /// As [`Self::new`], with the queues to a sender and a receiver (built by [`crate::MediaDriver`]).
+    pub(crate) fn with_network(
+        ctx: DriverContext,
+        network: Option<NetworkState>,
+    ) -> Result<Self, DriverError> {
         ctx.validate()?;
         let now_ms = ctx.epoch_clock.time_ms();
         let CncFile { buffer, to_driver, to_clients, mut counters, error_log, .. } =
@@ -137,6 +150,7 @@ impl DriverConductor {
             last_reported_corruption_position: None,
             terminate_requested: false,
             closed: false,
+            network,
             ctx,
         };
         // Last: publishing the version (release) makes everything above visible to clients.
@@ -167,6 +181,21 @@ impl DriverConductor {
     /// The value of system counter `id` (see [`crate::system_counters`]).
     pub fn system_counter_value(&self, id: i32) -> i64 {
         self.system_counters.get(id).get_volatile()
+    }
+
+    /// The system counters (shared with the sender and receiver).
+    pub(crate) fn system_counters(&self) -> &SystemCounters {
+        &self.system_counters
+    }
+
+    /// The network publications (every state until freed); empty without a network.
+    pub fn network_publications(&self) -> &[crate::NetworkPublication] {
+        self.network.as_ref().map_or(&[], |n| &n.publications)
+    }
+
+    /// The network images (until the receiver reported them done); empty without a network.
+    pub fn images(&self) -> &[crate::PublicationImage] {
+        self.network.as_ref().map_or(&[], |n| &n.images)
     }
 
     /// True once a TERMINATE_DRIVER command was accepted; `do_work` then returns `AgentTermination::Done`.
@@ -220,6 +249,7 @@ impl DriverConductor {
         self.to_driver.set_consumer_heartbeat_time(self.now_ms);
         self.check_clients();
         self.check_publications(now_ns);
+        self.check_network_publications(now_ns);
         self.check_for_blocked_to_driver_commands(now_ns);
         1
     }
@@ -324,6 +354,16 @@ impl DriverConductor {
             event::ADD_STATIC_COUNTER => StaticCounterMessage::decode(bytes)
                 .map_err(malformed)
                 .and_then(|m| self.on_add_static_counter(&m)),
+            event::ADD_DESTINATION | event::REMOVE_DESTINATION if self.network.is_some() => {
+                DestinationMessage::decode(bytes)
+                    .map_err(malformed)
+                    .and_then(|m| self.on_destination(&m, msg_type_id == event::ADD_DESTINATION))
+            }
+            event::REMOVE_DESTINATION_BY_ID if self.network.is_some() => {
+                DestinationByIdMessage::decode(bytes)
+                    .map_err(malformed)
+                    .and_then(|m| self.on_remove_destination_by_id(&m))
+            }
             event::ADD_DESTINATION | event::REMOVE_DESTINATION => {
                 DestinationMessage::decode(bytes).map_err(malformed).and_then(|m| {
                     self.get_or_add_client(m.client_id);
@@ -342,9 +382,9 @@ impl DriverConductor {
                     ))
                 })
             }
-            event::ADD_RCV_DESTINATION | event::REMOVE_RCV_DESTINATION => {
-                DestinationMessage::decode(bytes).map_err(malformed).and_then(|m| self.on_rcv_destination(&m))
-            }
+            event::ADD_RCV_DESTINATION | event::REMOVE_RCV_DESTINATION => DestinationMessage::decode(bytes)
+                .map_err(malformed)
+                .and_then(|m| self.on_rcv_destination(&m, msg_type_id == event::ADD_RCV_DESTINATION)),
             event::TERMINATE_DRIVER => TerminateDriver::decode(bytes).map_err(malformed).map(|m| {
                 self.on_terminate_driver(&m);
             }),
@@ -424,7 +464,7 @@ impl DriverConductor {
             p.session_id() == session_id
                 && p.stream_id() == stream_id
                 && matches!(p.state(), PublicationState::Active | PublicationState::Draining)
-        })
+        }) || self.is_network_session_active(session_id, stream_id)
     }
 
     fn on_add_publication(
@@ -441,7 +481,7 @@ impl DriverConductor {
             ));
         }
         if channel.media == Media::Udp {
-            return Err(Self::unsupported_udp(message.channel));
+            return self.on_add_network_publication(message, &channel, is_exclusive);
         }
         let params = {
             let publications = &self.publications;
@@ -467,6 +507,7 @@ impl DriverConductor {
                 message.stream_id,
                 &find_tagged,
                 &tag_in_use,
+                false,
             )?
         };
 
@@ -512,12 +553,14 @@ impl DriverConductor {
         Ok(())
     }
 
-    fn new_ipc_publication(
+    /// Chooses the session id and start position and creates the publication's log
+    /// (`publications/<registration_id>.logbuffer`). Returns `(log, name, session, term id, term offset)`.
+    fn create_publication_log(
         &mut self,
         message: &PublicationMessage<'_>,
         params: &PublicationParams,
         is_exclusive: bool,
-    ) -> Result<usize, ControlError> {
+    ) -> Result<(LogBuffer, String, i32, i32, i32), ControlError> {
         let stream_id = message.stream_id;
         let registration_id = message.correlation_id;
         let session_id = match params.session_id {
@@ -586,6 +629,20 @@ impl DriverConductor {
                 ));
             }
         };
+
+        Ok((log, log_name, session_id, term_id, term_offset))
+    }
+
+    fn new_ipc_publication(
+        &mut self,
+        message: &PublicationMessage<'_>,
+        params: &PublicationParams,
+        is_exclusive: bool,
+    ) -> Result<usize, ControlError> {
+        let stream_id = message.stream_id;
+        let registration_id = message.correlation_id;
+        let (log, log_name, session_id, term_id, term_offset) =
+            self.create_publication_log(message, params, is_exclusive)?;
 
         let now_ms = self.now_ms;
         let spec = |name, type_id| StreamCounterSpec {
@@ -657,7 +714,10 @@ impl DriverConductor {
             (self.publications[index].stream_id(), self.publications[index].session_id());
         for subscription_index in 0..self.subscriptions.len() {
             let subscription = &self.subscriptions[subscription_index];
-            if subscription.matches(stream_id, session_id) && !subscription.is_linked(publication_id) {
+            if subscription.kind == SubscriptionKind::Ipc
+                && subscription.matches(stream_id, session_id)
+                && !subscription.is_linked(publication_id)
+            {
                 self.link_ipc_subscription(index, subscription_index);
             }
         }
@@ -737,14 +797,16 @@ impl DriverConductor {
                 publication.revoke();
             }
             publication.dec_ref(now_ns);
+            return;
         }
+        self.release_network_publication(link.publication_registration_id, revoke);
     }
 
     fn on_add_subscription(&mut self, message: &SubscriptionMessage<'_>) -> Result<(), ControlError> {
         self.get_or_add_client(message.client_id);
         let channel = Self::parse_channel(message.channel)?;
         if channel.media == Media::Udp {
-            return Err(Self::unsupported_udp(message.channel));
+            return self.on_add_network_subscription(message, &channel);
         }
         if channel.is_spy {
             return Err(ControlError::new(
@@ -754,6 +816,7 @@ impl DriverConductor {
         }
         let params = SubscriptionParams::parse(&channel, message.channel, &self.ctx)?;
         self.subscriptions.push(SubscriptionLink {
+            kind: SubscriptionKind::Ipc,
             registration_id: message.correlation_id,
             client_id: message.client_id,
             stream_id: message.stream_id,
@@ -795,6 +858,9 @@ impl DriverConductor {
 
     /// Detaches a removed subscription from every publication it was linked to, freeing its `sub-pos` counters.
     fn unlink_subscription(&mut self, subscription: &SubscriptionLink) {
+        if self.unlink_network_subscription(subscription) {
+            return;
+        }
         let now_ms = self.now_ms;
         for &publication_id in &subscription.linked_publications {
             if let Some(publication) =
@@ -877,13 +943,22 @@ impl DriverConductor {
         Ok(())
     }
 
-    fn on_rcv_destination(&mut self, message: &DestinationMessage<'_>) -> Result<(), ControlError> {
+    fn on_rcv_destination(
+        &mut self,
+        message: &DestinationMessage<'_>,
+        add: bool,
+    ) -> Result<(), ControlError> {
         self.get_or_add_client(message.client_id);
-        if !self.subscriptions.iter().any(|s| s.registration_id == message.registration_correlation_id) {
+        let Some(subscription) =
+            self.subscriptions.iter().find(|s| s.registration_id == message.registration_correlation_id)
+        else {
             return Err(ControlError::new(
                 UNKNOWN_SUBSCRIPTION,
                 format!("unknown subscription: {}", message.registration_correlation_id),
             ));
+        };
+        if matches!(subscription.kind, SubscriptionKind::Network { .. }) {
+            return self.on_network_rcv_destination(message, add);
         }
         Err(ControlError::new(
             NOT_SUPPORTED,
@@ -1114,6 +1189,9 @@ impl Agent for DriverConductor {
         self.track_time(now_ns);
         let mut work = self.process_timers(now_ns);
         work += self.process_commands();
+        if self.network.is_some() {
+            work += self.process_network_events();
+        }
         work += self.track_stream_positions();
         if self.terminate_requested {
             return Err(AgentTermination::Done);
@@ -1131,5 +1209,6 @@ impl Agent for DriverConductor {
         for publication in &self.publications {
             self.ctx.memory_store.remove(publication.log_name());
         }
+        self.remove_network_logs();
     }
 }

@@ -8,6 +8,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use agrona::{EpochClock, HeapMemoryStore, ManualClock, MemoryStore};
+use media::DatagramTransportFactory;
 use protocol::command::cnc::{
     BROADCAST_BUFFER_TRAILER_LENGTH, COUNTER_METADATA_LENGTH, COUNTER_VALUE_LENGTH,
     RING_BUFFER_TRAILER_LENGTH,
@@ -25,6 +26,8 @@ pub const COUNTERS_VALUES_BUFFER_LENGTH_DEFAULT: usize = 8 * 1024 * 1024;
 pub const ERROR_BUFFER_LENGTH_DEFAULT: usize = 4 * 1024 * 1024;
 /// Aeron's default IPC term length (64 MiB).
 pub const IPC_TERM_BUFFER_LENGTH_DEFAULT: i32 = 64 * 1024 * 1024;
+/// Aeron's default network term length (16 MiB).
+pub const TERM_BUFFER_LENGTH_DEFAULT: i32 = 16 * 1024 * 1024;
 /// Aeron's default MTU (1408).
 pub const MTU_LENGTH_DEFAULT: i32 = 1408;
 /// Aeron's default file page size (4 KiB).
@@ -99,6 +102,28 @@ pub struct DriverContext {
     pub termination_token: Option<Vec<u8>>,
     /// The process id written into the CnC header.
     pub pid: i64,
+    /// Opens UDP endpoints for `aeron:udp` channels; `None` rejects UDP channels with NOT_SUPPORTED.
+    pub transport_factory: Option<Arc<dyn DatagramTransportFactory>>,
+    /// Seed of the network PRNG (receiver ids, NAK back-off delays, network initial term ids).
+    pub network_seed: u64,
+    /// Term length of network publications unless the URI sets `term-length`.
+    pub term_buffer_length: i32,
+    /// MTU of network publications unless the URI sets `mtu`.
+    pub mtu_length: i32,
+    /// Network publication window: 0 means half the term length; otherwise at most half the term length.
+    pub publication_term_window_length: i32,
+    /// Receiver initial window (`rcv-wnd` default); the window is `min(this, term_length / 2)`.
+    pub initial_window_length: i32,
+    /// Interval between status messages of an image.
+    pub status_message_timeout_ns: i64,
+    /// A receiver (by receiver id) stays live this long after its last status message.
+    pub publication_connection_timeout_ns: i64,
+    /// The sender polls control sockets every this many duty cycles (and whenever it sent nothing).
+    pub send_to_status_poll_ratio: usize,
+    /// `SO_RCVBUF` for UDP sockets (None = OS default).
+    pub socket_rcvbuf_length: Option<usize>,
+    /// `SO_SNDBUF` for UDP sockets (None = OS default).
+    pub socket_sndbuf_length: Option<usize>,
 }
 
 impl DriverContext {
@@ -136,12 +161,24 @@ impl DriverContext {
             command_drain_limit: 10,
             termination_token: None,
             pid: 0,
+            transport_factory: None,
+            network_seed: 0x6e65_7477_6f72_6b21,
+            term_buffer_length: TERM_BUFFER_LENGTH_DEFAULT,
+            mtu_length: MTU_LENGTH_DEFAULT,
+            publication_term_window_length: 0,
+            initial_window_length: media::defaults::INITIAL_WINDOW_LENGTH,
+            status_message_timeout_ns: media::defaults::STATUS_MESSAGE_TIMEOUT_NS,
+            publication_connection_timeout_ns: media::defaults::PUBLICATION_CONNECTION_TIMEOUT_NS,
+            send_to_status_poll_ratio: 6,
+            socket_rcvbuf_length: None,
+            socket_sndbuf_length: None,
         }
     }
 
     /// Tiny buffers and short timeouts for tests: a fresh [`HeapMemoryStore`], a [`ManualClock`] at 0
     /// (replace it with [`Self::with_epoch_clock`] to drive time), 64 KiB IPC terms, 1 s client liveness,
-    /// 100 ms linger, 1 s unblock, 10 ms timer interval, counter ids reusable at once.
+    /// 100 ms linger, 1 s unblock, 10 ms timer interval, counter ids reusable at once; network: 64 KiB
+    /// terms, 1 s image liveness and publication connection timeout, no transport factory.
     pub fn test_min() -> Self {
         Self {
             to_driver_buffer_length: 64 * 1024 + RING_BUFFER_TRAILER_LENGTH,
@@ -154,6 +191,8 @@ impl DriverContext {
             image_liveness_timeout_ns: 1_000_000_000,
             timer_interval_ns: 10_000_000,
             ipc_term_buffer_length: 64 * 1024,
+            term_buffer_length: 64 * 1024,
+            publication_connection_timeout_ns: 1_000_000_000,
             counter_free_to_reuse_timeout_ns: 0,
             ..Self::new(Arc::new(HeapMemoryStore::new()), Arc::new(ManualClock::new(0)))
         }
@@ -174,6 +213,18 @@ impl DriverContext {
     /// Sets the PRNG seed.
     pub fn with_session_id_seed(mut self, seed: u64) -> Self {
         self.session_id_seed = seed;
+        self
+    }
+
+    /// Sets the datagram transport factory (enables `aeron:udp` channels in a [`crate::MediaDriver`]).
+    pub fn with_transport_factory(mut self, factory: Arc<dyn DatagramTransportFactory>) -> Self {
+        self.transport_factory = Some(factory);
+        self
+    }
+
+    /// Sets the network PRNG seed.
+    pub fn with_network_seed(mut self, seed: u64) -> Self {
+        self.network_seed = seed;
         self
     }
 
@@ -240,11 +291,26 @@ impl DriverContext {
             .map_err(|e| DriverError::InvalidConfiguration(format!("file_page_size: {e}")))?;
         crate::publication_params::check_mtu_length(self.ipc_mtu_length, self.ipc_term_buffer_length)
             .map_err(|e| DriverError::InvalidConfiguration(format!("ipc_mtu_length: {}", e.message)))?;
+        logbuffer::check_term_length(self.term_buffer_length)
+            .map_err(|e| DriverError::InvalidConfiguration(format!("term_buffer_length: {e}")))?;
+        crate::publication_params::check_mtu_length(self.mtu_length, self.term_buffer_length)
+            .map_err(|e| DriverError::InvalidConfiguration(format!("mtu_length: {}", e.message)))?;
+        if self.initial_window_length < self.mtu_length {
+            return invalid(format!(
+                "initial_window_length {} is less than the mtu {}",
+                self.initial_window_length, self.mtu_length
+            ));
+        }
+        if self.publication_term_window_length < 0 || self.send_to_status_poll_ratio == 0 {
+            return invalid("publication_term_window_length and send_to_status_poll_ratio".to_owned());
+        }
         for (name, value) in [
             ("client_liveness_timeout_ns", self.client_liveness_timeout_ns),
             ("publication_unblock_timeout_ns", self.publication_unblock_timeout_ns),
             ("timer_interval_ns", self.timer_interval_ns),
             ("image_liveness_timeout_ns", self.image_liveness_timeout_ns),
+            ("status_message_timeout_ns", self.status_message_timeout_ns),
+            ("publication_connection_timeout_ns", self.publication_connection_timeout_ns),
         ] {
             if value <= 0 {
                 return invalid(format!("{name} must be positive: {value}"));
@@ -282,6 +348,10 @@ impl fmt::Debug for DriverContext {
             .field("ipc_mtu_length", &self.ipc_mtu_length)
             .field("file_page_size", &self.file_page_size)
             .field("pid", &self.pid)
+            .field("transport_factory", &self.transport_factory.is_some())
+            .field("network_seed", &self.network_seed)
+            .field("term_buffer_length", &self.term_buffer_length)
+            .field("mtu_length", &self.mtu_length)
             .finish_non_exhaustive()
     }
 }

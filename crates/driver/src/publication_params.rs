@@ -129,6 +129,7 @@ impl PublicationParams {
         stream_id: i32,
         find_tagged: &dyn Fn(i64) -> Option<TaggedPublication>,
         entity_tag_in_use: &dyn Fn(i64) -> bool,
+        is_network: bool,
     ) -> Result<Self, ControlError> {
         if let Some(value) = channel.get("stream-id") {
             let configured = parse_i32("stream-id", value).map_err(invalid)?;
@@ -145,8 +146,11 @@ impl PublicationParams {
             return Err(invalid_msg(format!("{tag} entityTag already in use: channel={uri}")));
         }
 
-        let mut term_length = ctx.ipc_term_buffer_length;
-        let mut mtu_length = ctx.ipc_mtu_length;
+        let (mut term_length, mut mtu_length) = if is_network {
+            (ctx.term_buffer_length, ctx.mtu_length)
+        } else {
+            (ctx.ipc_term_buffer_length, ctx.ipc_mtu_length)
+        };
         let mut session_id = None;
         let mut is_session_id_tagged = false;
         if let Some(value) = channel.get("session-id") {
@@ -216,11 +220,12 @@ impl PublicationParams {
             }
             None => {
                 let half = term_length >> 1;
-                if ctx.ipc_publication_term_window_length != 0 {
-                    ctx.ipc_publication_term_window_length.min(half)
+                let configured = if is_network {
+                    ctx.publication_term_window_length
                 } else {
-                    half
-                }
+                    ctx.ipc_publication_term_window_length
+                };
+                if configured != 0 { configured.min(half) } else { half }
             }
         };
 
@@ -319,7 +324,7 @@ mod tests {
     fn parse(uri: &str) -> Result<PublicationParams, ControlError> {
         let channel = ParsedChannel::parse(uri).map_err(invalid)?;
         let ctx = DriverContext::test_min();
-        PublicationParams::parse(&channel, uri, &ctx, 10, &|_| None, &|_| false)
+        PublicationParams::parse(&channel, uri, &ctx, 10, &|_| None, &|_| false, false)
     }
 
     #[test]

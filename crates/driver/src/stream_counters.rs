@@ -9,6 +9,14 @@ use agrona::{CountersError, CountersManager, MAX_KEY_LENGTH, MAX_LABEL_LENGTH};
 
 /// `pub-lmt`: how far publishers may write.
 pub const PUBLISHER_LIMIT_TYPE_ID: i32 = 1;
+/// `snd-pos`: how far the sender has sent.
+pub const SENDER_POSITION_TYPE_ID: i32 = 2;
+/// `rcv-hwm`: the highest position an image has received.
+pub const RECEIVER_HWM_TYPE_ID: i32 = 3;
+/// `rcv-pos`: the position up to which an image is complete.
+pub const RECEIVER_POSITION_TYPE_ID: i32 = 5;
+/// `snd-lmt`: the sender's flow-control limit.
+pub const SENDER_LIMIT_TYPE_ID: i32 = 9;
 /// `sub-pos`: a subscriber's position in an image.
 pub const SUBSCRIBER_POSITION_TYPE_ID: i32 = 4;
 /// `client-heartbeat`: a client's last heartbeat (epoch ms).

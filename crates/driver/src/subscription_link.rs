@@ -1,12 +1,31 @@
 //! [`SubscriptionLink`]: a client's subscription as the driver tracks it, and the publications (images)
 //! it is linked to. The `sub-pos` counters live with the publication; the link records which
-//! publications it is linked to so it can be unlinked.
+//! publications it is linked to so it can be unlinked. Network subscriptions link to images (by image
+//! correlation id), spies to network publications (by registration id).
 
 use crate::subscription_params::SubscriptionParams;
+
+/// What a subscription links to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubscriptionKind {
+    /// `aeron:ipc`: IPC publications.
+    Ipc,
+    /// `aeron:udp`: images of a receive channel endpoint.
+    Network {
+        /// The receive endpoint id.
+        endpoint_id: i64,
+    },
+    /// `aeron-spy:aeron:udp`: local network publications with the same canonical channel.
+    Spy {
+        /// The canonical form of the spied channel.
+        canonical_form: String,
+    },
+}
 
 /// A subscription registered by a client.
 #[derive(Debug, Clone)]
 pub struct SubscriptionLink {
+    pub(crate) kind: SubscriptionKind,
     pub(crate) registration_id: i64,
     pub(crate) client_id: i64,
     pub(crate) stream_id: i32,
@@ -32,7 +51,11 @@ impl SubscriptionLink {
     pub fn channel(&self) -> &str {
         &self.channel
     }
-    /// Registration ids of the publications it is linked to.
+    /// What it links to.
+    pub fn kind(&self) -> &SubscriptionKind {
+        &self.kind
+    }
+    /// Registration ids of the publications (or correlation ids of the images) it is linked to.
     pub fn linked_publications(&self) -> &[i64] {
         &self.linked_publications
     }

@@ -7,8 +7,10 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use clap::Args;
-use driver::{DriverConductor, DriverContext};
-use sys::{AgentRunner, DriverDirectory, ShutdownSignal, SystemEpochClock, SystemNanoClock};
+use driver::DriverContext;
+use sys::{DriverDirectory, ShutdownSignal, SystemEpochClock};
+
+use crate::driver_threads::{DriverThreads, ThreadingModeArg};
 
 use crate::bench::cli_parse::{parse_duration_ns, parse_size};
 
@@ -18,9 +20,12 @@ pub struct DriverArgs {
     /// The driver directory (created; a stale one left by a dead driver is replaced).
     #[arg(long)]
     pub dir: PathBuf,
-    /// Idle strategy of the conductor thread: backoff, sleep-ns, yield, spin, noop.
+    /// Idle strategy of the driver threads: backoff, sleep-ns, yield, spin, noop.
     #[arg(long, default_value = "backoff")]
     pub idle: String,
+    /// How the conductor, sender and receiver share threads.
+    #[arg(long, value_enum, default_value = "dedicated")]
+    pub threading_mode: ThreadingModeArg,
     /// How long a client may stay silent before the driver frees its resources (e.g. 10s, 500ms).
     #[arg(long, value_parser = parse_duration_ns)]
     pub client_liveness_timeout: Option<i64>,
@@ -53,25 +58,21 @@ pub fn run(args: DriverArgs) -> anyhow::Result<()> {
         context.ipc_term_buffer_length = i32::try_from(length).context("--ipc-term-length too large")?;
     }
     context.validate().context("driver configuration")?;
-    let conductor = DriverConductor::new(context).context("starting the driver conductor")?;
-    let idle = sys::idle_strategy_from_alias(&args.idle)?;
     let signal = ShutdownSignal::install().context("installing signal handlers")?;
-    let mut runner = AgentRunner::start(Box::new(conductor), idle, Arc::new(SystemNanoClock::new()))
-        .context("starting the conductor thread")?;
+    let mut driver = DriverThreads::start(context, args.threading_mode, &args.idle)?;
     eprintln!("fulmar driver: running in {} (pid {})", args.dir.display(), sys::current_pid());
-    while runner.is_running() && !signal.is_requested() {
+    while driver.is_running() && !signal.is_requested() {
         std::thread::sleep(Duration::from_millis(20));
     }
-    runner.close();
-    let exit = runner.join_result().map(|exit| exit.to_string()).unwrap_or_default();
+    let failure = driver.close();
     if !args.keep_dir {
         directory.remove_if_exists().context("removing the driver directory")?;
     }
-    eprintln!("fulmar driver: stopped ({exit})");
-    if let Some(exit) = runner.join_result()
-        && exit.is_failure()
-    {
-        bail!("driver conductor failed: {exit}");
+    match failure {
+        Some(failure) => bail!("driver failed: {failure}"),
+        None => {
+            eprintln!("fulmar driver: stopped");
+            Ok(())
+        }
     }
-    Ok(())
 }

@@ -3,6 +3,7 @@
 
 mod bench;
 mod driver_command;
+mod driver_threads;
 mod sample;
 mod stat;
 

@@ -5,6 +5,7 @@ pub mod baseline;
 pub mod cli_parse;
 pub mod report;
 pub mod transport;
+pub mod udp_baseline;
 
 use clap::Subcommand;
 

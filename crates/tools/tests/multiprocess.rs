@@ -1,4 +1,4 @@
-//! Multi-process IPC through a standalone `fulmar driver`: real processes, memory-mapped files,
+//! Multi-process exchanges through standalone `fulmar driver`s (IPC and UDP): real processes, mapped files,
 //! `kill -9`. Every wait is bounded and every child is killed when a test ends.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
@@ -100,13 +100,18 @@ fn start_driver(dir: &TempDir, extra: &[&str]) -> Process {
     let mut args = vec!["driver", "--dir", dir.path(), "--idle", "backoff"];
     args.extend_from_slice(extra);
     let driver = Process::spawn("driver", &args);
+    // Ready when the CnC version (written last, after the pid) is non-zero.
     let cnc = Path::new(dir.path()).join("cnc.dat");
     let deadline = Instant::now() + WAIT;
-    while !cnc.exists() {
-        assert!(Instant::now() < deadline, "driver did not create {}", cnc.display());
+    loop {
+        let version =
+            std::fs::read(&cnc).ok().filter(|bytes| bytes.len() >= 4).map(|bytes| bytes[0..4] != [0; 4]);
+        if version == Some(true) {
+            return driver;
+        }
+        assert!(Instant::now() < deadline, "driver did not make {} ready", cnc.display());
         thread::sleep(Duration::from_millis(10));
     }
-    driver
 }
 
 /// The value of the driver counter whose label is `label`, read with `fulmar stat --json`.
@@ -211,14 +216,62 @@ fn a_client_killed_mid_offer_does_not_wedge_the_driver() {
 fn a_second_driver_refuses_a_directory_in_use() {
     let dir = TempDir::new("in-use");
     let _driver = start_driver(&dir, &[]);
-    let output = Command::new(env!("CARGO_BIN_EXE_fulmar"))
+    let mut second = Command::new(env!("CARGO_BIN_EXE_fulmar"))
         .args(["driver", "--dir", dir.path()])
-        .output()
+        .stderr(Stdio::piped())
+        .spawn()
         .expect("run second driver");
-    assert!(!output.status.success(), "a second driver on the same directory must fail");
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let deadline = Instant::now() + WAIT;
+    let status = loop {
+        if let Some(status) = second.try_wait().expect("try_wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = second.kill();
+            panic!("a second driver on a directory in use kept running");
+        }
+        thread::sleep(Duration::from_millis(10));
+    };
+    assert!(!status.success(), "a second driver on the same directory must fail");
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut second.stderr.take().expect("stderr"), &mut stderr).expect("stderr");
     assert!(
         stderr.contains("in use") || stderr.contains("already") || stderr.contains("running"),
         "clear error, got: {stderr}"
     );
+}
+
+#[test]
+fn two_drivers_in_two_processes_exchange_over_udp() {
+    let sender_dir = TempDir::new("udp-sender");
+    let receiver_dir = TempDir::new("udp-receiver");
+    let _sender_driver = start_driver(&sender_dir, &["--threading-mode", "shared"]);
+    let _receiver_driver = start_driver(&receiver_dir, &["--threading-mode", "dedicated"]);
+    let port = std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let channel = format!("aeron:udp?endpoint=127.0.0.1:{port}|term-length=64k");
+    let mut subscriber = Process::spawn(
+        "udp-sub",
+        &["sub", "--dir", receiver_dir.path(), "--channel", &channel, "--count", "20000"],
+    );
+    subscriber.wait_for_line("SUBSCRIBED");
+    // Sizes above the MTU payload fragment; 20k messages of 300 bytes rotate the 64 KiB terms many times.
+    let mut publisher = Process::spawn(
+        "udp-pub",
+        &[
+            "pub",
+            "--dir",
+            sender_dir.path(),
+            "--channel",
+            &channel,
+            "--count",
+            "20000",
+            "--size",
+            "300",
+            "--exclusive",
+        ],
+    );
+    publisher.wait_success();
+    subscriber.wait_for_line("RECEIVED 20000");
+    subscriber.wait_success();
+    assert!(counter_value(&sender_dir, "Status Messages received") > 0, "the sender saw status messages");
 }
