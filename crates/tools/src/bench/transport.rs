@@ -76,6 +76,12 @@ pub struct TransportArgs {
     /// How the benchmark's own threads wait for work: spin or backoff.
     #[arg(long, default_value = "spin")]
     pub idle: String,
+    /// How the embedded driver's agents share threads.
+    #[arg(long, value_enum, default_value = "shared")]
+    pub driver_threading_mode: ThreadingModeArg,
+    /// Idle strategy of the embedded driver's threads (backoff, spin, yield, sleep-ns, noop).
+    #[arg(long, default_value = "backoff")]
+    pub driver_idle: String,
 }
 
 impl TransportArgs {
@@ -98,8 +104,8 @@ impl TransportArgs {
     }
 }
 
-/// An embedded driver (all its agents on one backing-off thread, as a 2-core machine should run it, UDP
-/// through real sockets) and a client whose conductor has a backing-off thread of its own.
+/// An embedded driver (by default all its agents on one backing-off thread, as a 2-core machine should run
+/// it; UDP through real sockets) and a client whose conductor has a backing-off thread of its own.
 struct EmbeddedTransport {
     aeron: Aeron,
     client_runner: AgentRunner,
@@ -107,12 +113,12 @@ struct EmbeddedTransport {
 }
 
 impl EmbeddedTransport {
-    fn start(term_length: i32) -> anyhow::Result<Self> {
+    fn start(args: &TransportArgs, term_length: i32) -> anyhow::Result<Self> {
         let store = HeapMemoryStore::new();
         let mut driver_context = DriverContext::new(Arc::new(store.clone()), Arc::new(SystemEpochClock))
             .with_session_id_seed(sys::entropy_seed());
         driver_context.ipc_term_buffer_length = term_length;
-        let driver = DriverThreads::start(driver_context, ThreadingModeArg::Shared, "backoff")?;
+        let driver = DriverThreads::start(driver_context, args.driver_threading_mode, &args.driver_idle)?;
         let clock = Arc::new(SystemNanoClock::new());
         let context = Context::new(Arc::new(store), clock.clone(), Arc::new(SystemEpochClock))
             .idle_strategy(Box::new(BackoffIdleStrategy::default()));
@@ -185,7 +191,7 @@ fn offer(
 fn throughput(args: &TransportArgs, term_length: i32) -> anyhow::Result<()> {
     let warmup = args.warmup.unwrap_or(args.messages / 10);
     let total = warmup + args.messages;
-    let transport = EmbeddedTransport::start(term_length)?;
+    let transport = EmbeddedTransport::start(args, term_length)?;
     let channel = args.channel(term_length)?;
     let mut publication = transport.aeron.add_exclusive_publication(&channel, 1001)?;
     let mut subscription = transport.aeron.add_subscription(&channel, 1001)?;
@@ -298,7 +304,7 @@ pub fn wait_until(deadline: Instant) {
 fn ping_pong(args: &TransportArgs, term_length: i32) -> anyhow::Result<()> {
     let warmup = args.warmup.unwrap_or((args.messages / 10).min(100_000));
     let total = warmup + args.messages;
-    let transport = EmbeddedTransport::start(term_length)?;
+    let transport = EmbeddedTransport::start(args, term_length)?;
     let ping_channel = args.channel(term_length)?;
     let pong_channel = args.channel(term_length)?;
     let mut ping_publication = transport.aeron.add_exclusive_publication(&ping_channel, 1001)?;
