@@ -11,6 +11,7 @@
 //! - randomness: [`entropy_seed`] seeds `agrona`'s PRNG once from the OS;
 //! - datagrams: [`UdpTransportFactory`] and [`UdpTransport`] implement `media`'s `DatagramTransport`
 //!   seam with non-blocking UDP sockets (unicast, connected, multicast);
+//! - archive files: [`FsArchiveStorage`] implements `fulmar_archive`'s `ArchiveStorage` seam on a directory;
 //! - tests: [`CountingAllocator`] proves hot paths do not allocate.
 //!
 //! Invariants: nothing here is used by library code of the deterministic crates except through the
@@ -26,6 +27,7 @@ pub mod counting_allocator;
 pub mod driver_directory;
 pub mod entropy;
 pub mod epoch_clock;
+pub mod fs_archive_storage;
 pub mod idle_strategy_alias;
 pub mod mapped_memory;
 pub mod nano_clock;
@@ -42,6 +44,7 @@ pub use counting_allocator::CountingAllocator;
 pub use driver_directory::{CNC_FILE_NAME, CNC_PID_OFFSET, DriverDirectory, DriverDirectoryError};
 pub use entropy::entropy_seed;
 pub use epoch_clock::SystemEpochClock;
+pub use fs_archive_storage::{FsArchiveFile, FsArchiveStorage};
 pub use idle_strategy_alias::{UnknownIdleStrategy, idle_strategy_from_alias};
 pub use mapped_memory::{MappedMemory, MappedMemoryStore};
 pub use nano_clock::SystemNanoClock;
