@@ -1,0 +1,119 @@
+//! [`ListRecordingSubscriptionsRequest`] (template id 17, block length 32): request a range of active
+//! recording subscriptions which match a criteria.
+//!
+//! Block layout (offsets from the end of the message header):
+//! `controlSessionId:i64 @0`;
+//! `correlationId:i64 @8`;
+//! `pseudoIndex:i32 @16`;
+//! `subscriptionCount:i32 @20`;
+//! `applyStreamId:BooleanType (i32) @24`;
+//! `streamId:i32 @28`;
+//! then var-data `channel`, `length:u32` + bytes.
+
+use super::{BooleanType, codec::sbe_message};
+
+sbe_message! {
+    /// Request a range of active recording subscriptions which match a criteria.
+    ///
+    /// Answered by [`RecordingSubscriptionDescriptor`](super::RecordingSubscriptionDescriptor)s, then a
+    /// `SUBSCRIPTION_UNKNOWN` response if the listing ran out.
+    /// The var-data fields borrow from the decoded input.
+    pub struct ListRecordingSubscriptionsRequest<'a> {
+        template_id: 17,
+        block_length: 32,
+        fixed: {
+            /// Control session the message belongs to (the `relevantId` of the connect response).
+            control_session_id: i64 = 0;
+            /// Correlation id of the request; a response or signal carries the id of the request that caused
+            /// it.
+            correlation_id: i64 = 8;
+            /// Index of the first matching subscription to send.
+            pseudo_index: i32 = 16;
+            /// Largest number of descriptors to send.
+            subscription_count: i32 = 20;
+            /// Whether `stream_id` filters the subscriptions.
+            apply_stream_id: BooleanType = 24;
+            /// Stream id.
+            stream_id: i32 = 28;
+        }
+        var_data: {
+            /// Channel URI.
+            channel: &'a str;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archive::SbeError;
+    use crate::archive::codec::test_support::*;
+
+    fn sample() -> ListRecordingSubscriptionsRequest<'static> {
+        ListRecordingSubscriptionsRequest {
+            control_session_id: 0x0101_0101_0101_0101,
+            correlation_id: -0x0202_0202_0202_0202,
+            pseudo_index: 0x0303_0303,
+            subscription_count: -0x0404_0404,
+            apply_stream_id: BooleanType::True,
+            stream_id: -0x0606_0606,
+            channel: "aeron:udp?endpoint=localhost:40007|alias=channel",
+        }
+    }
+
+    #[test]
+    fn layout_matches_the_schema() {
+        let message = sample();
+        let bytes = encode_with(message.encoded_length(), |dst| message.encode(dst));
+        assert_eq!(ListRecordingSubscriptionsRequest::TEMPLATE_ID, 17);
+        assert_eq!(ListRecordingSubscriptionsRequest::BLOCK_LENGTH, 32);
+        assert_header(&bytes, 17, 32);
+        assert_i64_at(&bytes, 0, message.control_session_id);
+        assert_i64_at(&bytes, 8, message.correlation_id);
+        assert_i32_at(&bytes, 16, message.pseudo_index);
+        assert_i32_at(&bytes, 20, message.subscription_count);
+        assert_i32_at(&bytes, 24, message.apply_stream_id.as_i32());
+        assert_i32_at(&bytes, 28, message.stream_id);
+        let at = 8 + 32;
+        let at = assert_var_at(&bytes, at, message.channel.as_bytes());
+        assert_eq!(at, bytes.len());
+    }
+
+    #[test]
+    fn round_trips_and_rejects_bad_input() {
+        let message = sample();
+        let bytes = encode_with(message.encoded_length(), |dst| message.encode(dst));
+        assert_eq!(ListRecordingSubscriptionsRequest::decode(&bytes), Ok(message));
+        for length in 0..bytes.len() {
+            assert!(
+                ListRecordingSubscriptionsRequest::decode(&bytes[..length]).is_err(),
+                "decoded from {length} bytes"
+            );
+        }
+        assert_eq!(
+            ListRecordingSubscriptionsRequest::decode(&with_schema_id(&bytes, 100)),
+            Err(SbeError::WrongSchemaId { expected: 101, actual: 100 })
+        );
+        assert_eq!(
+            ListRecordingSubscriptionsRequest::decode(&with_template_id(&bytes, 999)),
+            Err(SbeError::UnexpectedTemplateId { expected: 17, actual: 999 })
+        );
+        let mut short = vec![0u8; bytes.len() - 1];
+        assert_eq!(
+            message.encode(&mut short),
+            Err(SbeError::BufferTooSmall { needed: bytes.len(), capacity: bytes.len() - 1 })
+        );
+        assert!(short.iter().all(|&byte| byte == 0), "a failed encode must not write");
+    }
+
+    #[test]
+    fn newer_senders_with_longer_blocks_and_trailing_bytes_decode() {
+        let message = sample();
+        let bytes = encode_with(message.encoded_length(), |dst| message.encode(dst));
+        let mut newer = extend_block(&bytes, 32, 12, 15);
+        newer.extend_from_slice(&[0xAB; 9]);
+        assert_eq!(ListRecordingSubscriptionsRequest::decode(&newer), Ok(message));
+        let truncated_block = with_header(&bytes, 31, 14);
+        assert!(ListRecordingSubscriptionsRequest::decode(&truncated_block).is_err());
+    }
+}
