@@ -23,6 +23,10 @@ use crate::process::is_process_alive;
 /// The CnC file's name inside a driver directory, as Aeron.
 pub const CNC_FILE_NAME: &str = "cnc.dat";
 
+/// How recently a `cnc.dat` without a pid must have been modified for its directory to count as in use
+/// by a driver that is starting (the window between creating the file and writing its header).
+pub const STARTUP_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Offset of the driver's `pid:i64` in the CnC header (Aeron `CncFileDescriptor`; must equal
 /// `protocol::command::cnc::PID_OFFSET`, which the tools crate asserts in a test).
 pub const CNC_PID_OFFSET: usize = 40;
@@ -31,7 +35,7 @@ pub const CNC_PID_OFFSET: usize = 40;
 #[derive(Debug, thiserror::Error)]
 pub enum DriverDirectoryError {
     /// A live process (the pid) owns the directory.
-    #[error("driver directory {path:?} is in use by process {pid}")]
+    #[error("driver directory {path:?} is in use by process {pid} (0: a driver is starting in it)")]
     InUse {
         /// The directory.
         path: PathBuf,
@@ -108,12 +112,26 @@ impl DriverDirectory {
         }
     }
 
+    /// True if `cnc.dat` exists, does not name a pid yet, and was modified within
+    /// [`STARTUP_GRACE`]: a driver is probably between creating the file and writing its header.
+    pub fn is_starting(&self) -> bool {
+        let fresh = fs::metadata(self.cnc_path())
+            .and_then(|metadata| metadata.modified())
+            .ok()
+            .and_then(|modified| modified.elapsed().ok())
+            .is_some_and(|age| age < STARTUP_GRACE);
+        fresh && self.cnc_pid().is_none_or(|pid| pid <= 0)
+    }
+
     /// Prepares the directory for a new driver: fails with [`DriverDirectoryError::InUse`] if a live
-    /// process owns it, otherwise removes any stale content and returns a store over a new, empty
-    /// directory.
+    /// process owns it (or a driver is starting in it, see [`Self::is_starting`]), otherwise removes any
+    /// stale content and returns a store over a new, empty directory.
     pub fn create_fresh(&self) -> Result<MappedMemoryStore, DriverDirectoryError> {
         if let Some(pid) = self.owner_pid() {
             return Err(DriverDirectoryError::InUse { path: self.path.clone(), pid });
+        }
+        if self.is_starting() {
+            return Err(DriverDirectoryError::InUse { path: self.path.clone(), pid: 0 });
         }
         self.remove_if_exists()?;
         fs::create_dir_all(&self.path)

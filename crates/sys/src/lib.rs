@@ -41,7 +41,9 @@ pub mod yielding_idle_strategy;
 pub use agent_runner::{AgentExit, AgentRunner};
 pub use backoff_idle_strategy::{BackoffIdleStrategy, BackoffState};
 pub use counting_allocator::CountingAllocator;
-pub use driver_directory::{CNC_FILE_NAME, CNC_PID_OFFSET, DriverDirectory, DriverDirectoryError};
+pub use driver_directory::{
+    CNC_FILE_NAME, CNC_PID_OFFSET, DriverDirectory, DriverDirectoryError, STARTUP_GRACE,
+};
 pub use entropy::entropy_seed;
 pub use epoch_clock::SystemEpochClock;
 pub use fs_archive_storage::{FsArchiveFile, FsArchiveStorage};

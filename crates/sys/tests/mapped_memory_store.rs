@@ -184,3 +184,20 @@ fn a_short_or_pidless_cnc_is_not_in_use() {
     assert_eq!(driver_dir.cnc_pid(), Some(0));
     assert!(!driver_dir.is_in_use(), "pid 0 names no process");
 }
+
+#[test]
+fn a_fresh_pidless_cnc_means_a_driver_is_starting_and_an_old_one_is_stale() {
+    let dir = TempDir::new("driver-starting");
+    let driver_dir = DriverDirectory::new(dir.path());
+    let store = driver_dir.create_fresh().unwrap();
+    store.create(CNC_FILE_NAME, 4096).unwrap();
+    assert!(driver_dir.is_starting(), "a just-created cnc.dat without a pid belongs to a starting driver");
+    match driver_dir.create_fresh() {
+        Err(DriverDirectoryError::InUse { pid: 0, .. }) => {}
+        other => panic!("expected InUse by a starting driver, got {other:?}"),
+    }
+    let old = std::time::SystemTime::now() - fulmar_sys::STARTUP_GRACE * 2;
+    std::fs::File::options().write(true).open(driver_dir.cnc_path()).unwrap().set_modified(old).unwrap();
+    assert!(!driver_dir.is_starting(), "an old pidless cnc.dat is stale");
+    driver_dir.create_fresh().expect("a stale directory is replaced");
+}
