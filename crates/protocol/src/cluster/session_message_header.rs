@@ -1,0 +1,97 @@
+//! [`SessionMessageHeader`] (template id 1, block length 24): header of every application message between
+//! clients and clustered services.
+//!
+//! Block layout (offsets from the end of the message header):
+//! `leadershipTermId:i64 @0`;
+//! `clusterSessionId:i64 @8`;
+//! `timestamp:time_t (i64) @16`.
+
+use super::codec::sbe_message;
+
+sbe_message! {
+    /// Header of every application message between clients and clustered services.
+    ///
+    /// Prefix of each application message on ingress, in the log and on egress; the application payload
+    /// starts right after it at offset [`SESSION_HEADER_LENGTH`](super::SESSION_HEADER_LENGTH) (32). Use
+    /// [`SessionMessage`](super::SessionMessage) to handle header and payload together.
+    pub struct SessionMessageHeader {
+        template_id: 1,
+        block_length: 24,
+        fixed: {
+            /// Leadership term the message belongs to.
+            leadership_term_id: i64 = 0;
+            /// Cluster session the message concerns.
+            cluster_session_id: i64 = 8;
+            /// Cluster time of the message: 0 from clients; the leader stamps its clock when appending to the
+            /// log.
+            timestamp: i64 = 16;
+        }
+        groups: {
+        }
+        var_data: {
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::SbeError;
+    use crate::cluster::codec::test_support::*;
+
+    fn sample() -> SessionMessageHeader {
+        SessionMessageHeader {
+            leadership_term_id: 72340172854985733i64,
+            cluster_session_id: -144680345693062406i64,
+            timestamp: 217020518531139079i64,
+        }
+    }
+
+    #[test]
+    fn layout_matches_the_schema() {
+        let message = sample();
+        let bytes = encode_with(message.encoded_length(), |dst| message.encode(dst));
+        assert_eq!(SessionMessageHeader::TEMPLATE_ID, 1);
+        assert_eq!(SessionMessageHeader::BLOCK_LENGTH, 24);
+        assert_header(&bytes, 1, 24);
+        assert_i64_at(&bytes, 0, message.leadership_term_id);
+        assert_i64_at(&bytes, 8, message.cluster_session_id);
+        assert_i64_at(&bytes, 16, message.timestamp);
+        assert_eq!(bytes.len(), 8 + 24);
+    }
+
+    #[test]
+    fn round_trips_and_rejects_bad_input() {
+        let message = sample();
+        let bytes = encode_with(message.encoded_length(), |dst| message.encode(dst));
+        assert_eq!(SessionMessageHeader::decode(&bytes), Ok(message));
+        for length in 0..bytes.len() {
+            assert!(SessionMessageHeader::decode(&bytes[..length]).is_err(), "decoded from {length} bytes");
+        }
+        assert_eq!(
+            SessionMessageHeader::decode(&with_schema_id(&bytes, 101)),
+            Err(SbeError::WrongSchemaId { expected: 111, actual: 101 })
+        );
+        assert_eq!(
+            SessionMessageHeader::decode(&with_template_id(&bytes, 999)),
+            Err(SbeError::UnexpectedTemplateId { expected: 1, actual: 999 })
+        );
+        let mut short = vec![0u8; bytes.len() - 1];
+        assert_eq!(
+            message.encode(&mut short),
+            Err(SbeError::BufferTooSmall { needed: bytes.len(), capacity: bytes.len() - 1 })
+        );
+        assert!(short.iter().all(|&byte| byte == 0), "a failed encode must not write");
+    }
+
+    #[test]
+    fn newer_senders_with_longer_blocks_and_trailing_bytes_decode() {
+        let message = sample();
+        let bytes = encode_with(message.encoded_length(), |dst| message.encode(dst));
+        let mut newer = extend_block(&bytes, 24, 12, 18);
+        newer.extend_from_slice(&[0xAB; 9]);
+        assert_eq!(SessionMessageHeader::decode(&newer), Ok(message));
+        let truncated_block = with_header(&bytes, 23, 17);
+        assert!(SessionMessageHeader::decode(&truncated_block).is_err());
+    }
+}
