@@ -1,0 +1,58 @@
+//! [`OwnedRecordingDescriptor`]: an owned copy of a `RecordingDescriptor` message, as returned by
+//! [`AeronArchive::list_recording`](crate::AeronArchive::list_recording).
+
+use protocol::archive::RecordingDescriptor;
+
+/// One recording's catalog entry, copied out of the control response stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnedRecordingDescriptor {
+    /// Recording id.
+    pub recording_id: i64,
+    /// Epoch ms at which the recording started.
+    pub start_timestamp: i64,
+    /// Epoch ms at which it stopped; -1 while active.
+    pub stop_timestamp: i64,
+    /// Position at which the recording starts.
+    pub start_position: i64,
+    /// Position at which it stopped; -1 (`NULL_POSITION`) while active.
+    pub stop_position: i64,
+    /// Initial term id of the recorded stream.
+    pub initial_term_id: i32,
+    /// Segment file length in bytes.
+    pub segment_file_length: i32,
+    /// Term length in bytes.
+    pub term_buffer_length: i32,
+    /// MTU in bytes.
+    pub mtu_length: i32,
+    /// Session id of the recorded image.
+    pub session_id: i32,
+    /// Stream id.
+    pub stream_id: i32,
+    /// Channel reduced to the parameters that identify the stream.
+    pub stripped_channel: String,
+    /// Channel as given when the recording started.
+    pub original_channel: String,
+    /// Source identity of the recorded image.
+    pub source_identity: String,
+}
+
+impl From<&RecordingDescriptor<'_>> for OwnedRecordingDescriptor {
+    fn from(d: &RecordingDescriptor<'_>) -> Self {
+        Self {
+            recording_id: d.recording_id,
+            start_timestamp: d.start_timestamp,
+            stop_timestamp: d.stop_timestamp,
+            start_position: d.start_position,
+            stop_position: d.stop_position,
+            initial_term_id: d.initial_term_id,
+            segment_file_length: d.segment_file_length,
+            term_buffer_length: d.term_buffer_length,
+            mtu_length: d.mtu_length,
+            session_id: d.session_id,
+            stream_id: d.stream_id,
+            stripped_channel: d.stripped_channel.to_owned(),
+            original_channel: d.original_channel.to_owned(),
+            source_identity: d.source_identity.to_owned(),
+        }
+    }
+}
