@@ -1,6 +1,7 @@
 //! `fulmar`: the command-line front door (media driver, benchmarks, sample publisher/subscriber).
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)] // a binary: the OS edge, like `sys`.
 
+mod archive_command;
 mod bench;
 mod driver_command;
 mod driver_threads;
@@ -23,6 +24,8 @@ struct Cli {
 enum Command {
     /// Run a standalone media driver that clients in other processes attach to.
     Driver(driver_command::DriverArgs),
+    /// Inspect, verify, dump or truncate an archive directory (the archive must not be running).
+    Archive(archive_command::ArchiveArgs),
     /// Run a benchmark.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Driver(args) => driver_command::run(args),
+        Command::Archive(args) => archive_command::run(args),
         Command::Bench(command) => bench::run(command),
         Command::Pub(args) => sample::run_pub(args),
         Command::Sub(args) => sample::run_sub(args),
