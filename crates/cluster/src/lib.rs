@@ -5,6 +5,11 @@
 //! [`ElectionCommand`]s that the consensus module executes (send a consensus message, persist the
 //! candidate term, replay the log, create the log publication, ...).
 //!
+//! The node's durable files go through the archive storage seam (`archive::ArchiveStorage`, never
+//! `std::fs`): [`RecordingLog`] (`recording.log`) with [`RecoveryPlan`], [`NodeStateFile`]
+//! (`node-state.dat`, the persisted vote) and [`ClusterMarkFile`] (`cluster-mark*.dat`). Decoding them
+//! never panics: corrupt or torn bytes are a [`ClusterFileError`] naming where.
+//!
 //! Invariants (upheld by the modules below):
 //! - a member never votes YES twice in one candidate term: every YES is preceded, in the same command
 //!   list, by [`ElectionCommand::PersistCandidateTermId`] for that term, and any request for a term
@@ -16,13 +21,24 @@
 
 #![warn(missing_docs)]
 
+pub mod cluster_file_error;
+pub mod cluster_mark_file;
 pub mod cluster_member;
 pub mod election;
 pub mod election_command;
 pub mod election_config;
 pub mod election_state;
+pub mod node_state_file;
+pub mod recording_log;
+pub mod recording_log_entry;
+pub mod recovery_plan;
 pub mod term_history;
 
+pub use cluster_file_error::ClusterFileError;
+pub use cluster_mark_file::{
+    CLUSTER_MARK_FILE_NAME, ClusterComponentType, ClusterMarkFile, ErrorObservation, MarkFileContents,
+    MarkFileHeader, decode_mark_file, read_cluster_mark_file,
+};
 pub use cluster_member::{
     ClusterMember, MembersParseError, NEVER_NS, NULL_POSITION, NULL_VALUE, compare_log,
 };
@@ -30,4 +46,8 @@ pub use election::{Election, ElectionInit};
 pub use election_command::{ConsensusMessage, ElectionCommand, Role};
 pub use election_config::ElectionConfig;
 pub use election_state::ElectionState;
+pub use node_state_file::{CandidateTerm, NODE_STATE_FILE_NAME, NodeStateFile};
+pub use recording_log::{RecordingLog, RecordingLogOptions, TornTail};
+pub use recording_log_entry::{EntryType, RECORDING_LOG_FILE_NAME, RecordingLogEntry};
+pub use recovery_plan::{Log, RecordingExtent, RecordingExtents, RecoveryPlan, Snapshot};
 pub use term_history::{TermEntry, TermHistory};
