@@ -4,9 +4,10 @@
 //!
 //! Life cycle: ACTIVE (publishers hold references) → DRAINING (last reference gone: the sender is told
 //! to close, i.e. drain to the producer position and then flag EOS) → LINGER (everything sent, or no
-//! receiver left: spies are told the image is unavailable) → DONE (linger timeout passed, or a unicast
-//! receiver acknowledged EOS: the sender is told to drop it; once it has, the conductor frees the counters
-//! and the log). A revoked publication goes from ACTIVE straight to LINGER.
+//! receiver left, and every spy has read up to the producer position: spies are told the image is
+//! unavailable) → DONE (linger timeout passed, or a unicast receiver acknowledged EOS: the sender is told
+//! to drop it; once it has, the conductor frees the counters and the log). A revoked publication goes
+//! from ACTIVE straight to LINGER.
 //!
 //! Invariants: the conductor never touches the sender half; it reads the sender's progress only through
 //! [`NetworkPublicationStatus`] and the log; counters are freed only after the sender dropped its half.
@@ -211,7 +212,9 @@ impl NetworkPublication {
                 }
             }
             PublicationState::Draining => {
-                if self.status.is_end_of_stream() || !self.status.has_receivers() {
+                if (self.status.is_end_of_stream() || !self.status.has_receivers())
+                    && self.spies_finished_consuming()
+                {
                     self.enter_linger(now_ns);
                     events.entered_linger = true;
                 }
@@ -227,6 +230,13 @@ impl NetworkPublication {
             PublicationState::Done => {}
         }
         events
+    }
+
+    /// Whether every spy has read up to the producer position (Aeron `spiesFinishedConsuming`): a
+    /// draining publication lingers only then, so spies see the whole stream before the image goes.
+    fn spies_finished_consuming(&self) -> bool {
+        let producer_position = self.log.producer_position();
+        self.spies.iter().all(|spy| spy.position.get_volatile() >= producer_position)
     }
 
     fn enter_linger(&mut self, now_ns: i64) {

@@ -168,8 +168,21 @@ impl ReceiveChannelEndpoint {
         PollOutcome { datagrams }
     }
 
-    /// Slow work: rebuild tracking for every active image, then the dispatcher's duty (SMs, NAKs, pending
-    /// setups, liveness). Images the dispatcher let go are appended to `released`. Returns work done.
+    /// Rebuild tracking for every active image (Aeron's conductor does `trackRebuild` on every duty
+    /// cycle): loss scan from the rebuild position, NAK timers, SM scheduling from the subscribers'
+    /// positions, and the `rcv-hwm`/`rcv-pos` mirror. Returns work done.
+    pub(crate) fn track_rebuilds(&mut self, now_ns: i64) -> usize {
+        let mut work = 0;
+        for aux in &mut self.images {
+            if let Some(image) = self.dispatcher.image_mut(aux.stream_id, aux.session_id) {
+                work += aux.track_rebuild(image, now_ns);
+            }
+        }
+        work
+    }
+
+    /// Slow work: the dispatcher's duty (SMs, NAKs, pending setups, liveness) and the counter mirrors.
+    /// Images the dispatcher let go are appended to `released`. Returns work done.
     pub(crate) fn slow_work(
         &mut self,
         now_ns: i64,
@@ -179,7 +192,6 @@ impl ReceiveChannelEndpoint {
         let mut work = 0;
         for aux in &mut self.images {
             if let Some(image) = self.dispatcher.image_mut(aux.stream_id, aux.session_id) {
-                work += aux.track_rebuild(image, now_ns);
                 aux.mirror_counters(image, counters);
             }
         }

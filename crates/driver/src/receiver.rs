@@ -4,9 +4,11 @@
 //! How to drive it: a [`crate::MediaDriver`] builds it; run it as an `agrona::Agent`.
 //!
 //! Each duty cycle: apply the conductor's commands; read the data sockets (bounded per socket) and
-//! dispatch the datagrams, forwarding image requests to the conductor; when nothing was read, and at
-//! least every [`SLOW_WORK_RATIO`] cycles, do the slow work (rebuild tracking, SMs, NAKs, liveness,
-//! pending setups, counter mirrors); about every timer interval run the image life cycles.
+//! dispatch the datagrams, forwarding image requests to the conductor; track every image's rebuild
+//! (loss scan, NAK timers, SM scheduling: Aeron's conductor does this on every duty cycle, so a gap's
+//! NAK timer starts as soon as the datagram beyond it lands); when nothing was read, and at least every
+//! [`SLOW_WORK_RATIO`] cycles, do the slow work (sending SMs and NAKs, liveness, pending setups, counter
+//! mirrors); about every timer interval run the image life cycles.
 //!
 //! Invariants: no locks and no allocation on the receive path once warmed up; images move between the
 //! dispatcher and the released list only on this thread; every image the conductor created ends with
@@ -243,6 +245,9 @@ impl Agent for Receiver {
             datagrams += outcome.datagrams;
         }
         work += datagrams;
+        for endpoint in &mut self.endpoints {
+            work += endpoint.track_rebuilds(now_ns);
+        }
         self.duty_cycle_count += 1;
         if datagrams == 0 || self.duty_cycle_count >= SLOW_WORK_RATIO {
             self.duty_cycle_count = 0;

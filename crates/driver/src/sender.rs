@@ -18,7 +18,7 @@ use agrona::{Agent, AgentTermination};
 
 use crate::network_commands::{ConductorEvent, SenderCommand};
 use crate::send_channel_endpoint::SendChannelEndpoint;
-use crate::system_counters::{INVALID_PACKETS, SystemCounters};
+use crate::system_counters::{INVALID_PACKETS, STATUS_MESSAGES_RECEIVED, SystemCounters};
 
 /// Control datagrams read per endpoint per poll.
 const CONTROL_POLL_LIMIT: usize = 32;
@@ -140,18 +140,25 @@ impl Agent for Sender {
         self.duty_cycle_count += 1;
         if bytes_sent == 0 || self.duty_cycle_count >= self.poll_ratio {
             self.duty_cycle_count = 0;
-            let mut unroutable = 0;
+            let mut invalid = 0;
+            let mut foreign_status_messages = 0;
             for endpoint in &mut self.endpoints {
-                let (read, dropped) = endpoint.poll_control(now_ns, &mut self.buffer, CONTROL_POLL_LIMIT);
-                work += read;
-                unroutable += dropped;
+                let outcome = endpoint.poll_control(now_ns, &mut self.buffer, CONTROL_POLL_LIMIT);
+                work += outcome.datagrams;
+                invalid += outcome.invalid;
+                foreign_status_messages += outcome.foreign_status_messages;
                 for publication in &mut endpoint.publications {
                     publication.update_positions_and_limit();
                     publication.mirror_counters();
                 }
             }
-            if unroutable > 0 {
-                self.system_counters.get(INVALID_PACKETS).get_and_add_ordered(unroutable as i64);
+            if invalid > 0 {
+                self.system_counters.get(INVALID_PACKETS).get_and_add_ordered(invalid as i64);
+            }
+            if foreign_status_messages > 0 {
+                self.system_counters
+                    .get(STATUS_MESSAGES_RECEIVED)
+                    .get_and_add_ordered(foreign_status_messages as i64);
             }
         }
         Ok(work)

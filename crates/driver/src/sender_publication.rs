@@ -11,8 +11,9 @@
 //!   through the `pub-pos`, `pub-lmt`, `snd-pos` and `snd-lmt` counters, the log metadata and
 //!   [`NetworkPublicationStatus`] (atomics), never through a lock.
 //! - `pub-lmt` is the media sender's publisher limit, further held back to `min(spy) + window` while spies
-//!   are linked (spies count as consumers). Spies alone do not make the publication connected: `ssc`
-//!   without a live receiver is not supported yet (the publisher stays NOT_CONNECTED).
+//!   are linked (spies count as consumers). The media sender is told before every send and control poll
+//!   whether spies are linked and how far the furthest one read: with `ssc=true` spies alone make the
+//!   publication connected and, without a live receiver, carry the sender position along.
 //! - The media sender's counters are mirrored into the driver's system counters by delta, so every
 //!   event is counted exactly once.
 
@@ -117,6 +118,9 @@ impl SenderPublication {
 
     /// One duty cycle: send, move the limits, mirror positions and counters. Returns bytes sent.
     pub(crate) fn send(&mut self, now_ns: i64, sink: &mut dyn DatagramSink) -> usize {
+        if !self.spies.is_empty() {
+            self.refresh_spies();
+        }
         let bytes_sent = self.sender.send(now_ns, sink);
         self.update_positions_and_limit();
         bytes_sent
@@ -133,8 +137,15 @@ impl SenderPublication {
         self.sender.on_control_datagram(datagram, source, now_ns, sink);
     }
 
+    /// Tells the media sender whether spies are linked and how far the furthest one has read.
+    fn refresh_spies(&mut self) {
+        let max_spy = self.spies.iter().map(AtomicCounter::get_volatile).max();
+        self.sender.on_spies(max_spy.is_some(), max_spy.unwrap_or(i64::MIN));
+    }
+
     /// Moves `pub-lmt` and mirrors the positions and the shared status (after sends and control polls).
     pub(crate) fn update_positions_and_limit(&mut self) {
+        self.refresh_spies();
         let sender = &mut self.sender;
         let mut limit = sender.update_publisher_limit();
         let producer_position = sender.log().producer_position();
@@ -208,9 +219,11 @@ impl SenderPublication {
 
     pub(crate) fn add_spy(&mut self, position: AtomicCounter) {
         self.spies.push(position);
+        self.refresh_spies();
     }
 
     pub(crate) fn remove_spy(&mut self, counter_id: i32) {
         self.spies.retain(|spy| spy.id() != counter_id);
+        self.refresh_spies();
     }
 }

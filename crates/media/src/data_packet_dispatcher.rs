@@ -13,12 +13,14 @@
 //! * [`SessionState::NoInterest`]: a session-specific subscription does not want it.
 //!
 //! Invariants: iteration is in (stream, session) order, so the same inputs give the same outputs;
-//! malformed datagrams are dropped and counted, never panic.
+//! malformed datagrams (failing Aeron's `isValidFrame` rules, or the frame's own checks) are dropped and
+//! counted, never panic; well-formed frames of the control side (SM, NAK, ERR, RSP_SETUP) are ignored
+//! without being counted, as Aeron's data poller does.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
-use protocol::frame::{FrameType, RttMeasurement, SetupHeader, StatusMessage, validate_data_side_datagram};
+use protocol::frame::{FrameType, RttMeasurement, SetupHeader, StatusMessage, validate_datagram};
 
 use crate::datagram_sink::DatagramSink;
 use crate::defaults::PENDING_SETUPS_TIMEOUT_NS;
@@ -290,8 +292,11 @@ impl DataPacketDispatcher {
         now_ns: i64,
         sink: &mut dyn DatagramSink,
     ) -> DispatchOutcome {
-        let frame_type = match validate_data_side_datagram(datagram) {
-            Ok(frame_type) => frame_type,
+        let frame_type = match validate_datagram(datagram) {
+            Ok(frame_type) if frame_type.is_accepted_on_data_side() => frame_type,
+            // A well-formed control frame (SM, NAK, ...) on a data socket, e.g. a multicast control group's
+            // traffic looped back to a wildcard-bound socket on the same port: ignored, as Aeron does.
+            Ok(_) => return DispatchOutcome::Ignored,
             Err(_) => return self.invalid(),
         };
         match frame_type {

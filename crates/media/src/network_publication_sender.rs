@@ -14,7 +14,11 @@
 //! * status messages are validated (§1.4) before they touch flow control or liveness; the sender limit
 //!   only changes through the [`FlowControl`] strategy;
 //! * the publication is connected while a receiver sent an SM within the connection timeout and flow
-//!   control has its required receivers; the log metadata's `is_connected` mirrors it;
+//!   control has its required receivers, or (`spies_simulate_connection`) while spies are linked; the log
+//!   metadata's `is_connected` mirrors it;
+//! * with `spies_simulate_connection`, spies and no live receiver, an idle duty cycle moves the sender
+//!   position up to the furthest spy (Aeron `NetworkPublication.send`), so spies alone keep the stream
+//!   moving;
 //! * malformed control datagrams are dropped and counted, never panic; the duty cycle never allocates.
 
 use std::net::SocketAddr;
@@ -26,7 +30,7 @@ use logbuffer::log_buffer_descriptor::{
 };
 use protocol::frame::{
     BEGIN_AND_END_FLAGS, BEGIN_END_AND_EOS_FLAGS, BEGIN_END_EOS_AND_REVOKED_FLAGS, ErrorFrame, FrameType,
-    Heartbeat, Nak, RttMeasurement, SetupHeader, StatusMessage, validate_control_side_datagram,
+    Heartbeat, Nak, RttMeasurement, SetupHeader, StatusMessage, validate_datagram,
 };
 
 use crate::datagram_sink::DatagramSink;
@@ -68,6 +72,9 @@ pub struct SenderConfig {
     pub max_resend: usize,
     /// Publisher window: how far the producer may run ahead of the sender (default `term_length / 2`).
     pub publication_window_length: Option<i32>,
+    /// Spies simulate a connection (URI `ssc`, default false): with spies and no live receiver the
+    /// publication counts as connected and the sender position follows the fastest spy.
+    pub spies_simulate_connection: bool,
 }
 
 impl SenderConfig {
@@ -89,6 +96,7 @@ impl SenderConfig {
             )),
             max_resend: MAX_RESEND,
             publication_window_length: None,
+            spies_simulate_connection: false,
         }
     }
 
@@ -252,6 +260,8 @@ pub struct NetworkPublicationSender {
     is_connected: bool,
     track_sender_limits: bool,
     has_received_unicast_eos: bool,
+    has_spies: bool,
+    max_spy_position: i64,
     end_of_stream_position: Option<i64>,
     is_end_of_stream: bool,
     time_of_last_setup_ns: i64,
@@ -305,6 +315,8 @@ impl NetworkPublicationSender {
             is_connected: false,
             track_sender_limits: false,
             has_received_unicast_eos: false,
+            has_spies: false,
+            max_spy_position: position,
             end_of_stream_position: None,
             is_end_of_stream: false,
             time_of_last_setup_ns: now_ns - config.setup_timeout_ns - 1,
@@ -409,6 +421,17 @@ impl NetworkPublicationSender {
         self.core.destinations.remove_by_registration_id(registration_id)
     }
 
+    /// Conductor duty: whether spies are linked and the furthest spy position (Aeron keeps both on the
+    /// publication). With `spies_simulate_connection` they make the publication connected, and while no
+    /// receiver is live an idle duty cycle moves the sender position up to the furthest spy.
+    pub fn on_spies(&mut self, has_spies: bool, max_spy_position: i64) {
+        self.has_spies = has_spies;
+        self.max_spy_position = self.max_spy_position.max(max_spy_position);
+        if self.config.spies_simulate_connection {
+            self.update_connected_state();
+        }
+    }
+
     /// The last publisher has gone: the publication drains up to the producer position, then signals EOS.
     /// Writes the end-of-stream position into the log metadata.
     pub fn close(&mut self) {
@@ -443,12 +466,24 @@ impl NetworkPublicationSender {
         let mut bytes_sent = self.send_data(now_ns, sender_position, term_offset, sink);
         if bytes_sent == 0 {
             bytes_sent = self.heartbeat_message_check(now_ns, active_term_id, term_offset, sink);
-            self.sender_limit = self.flow_control.on_idle(
-                now_ns,
-                self.sender_limit,
-                self.core.sender_position,
-                self.is_end_of_stream,
-            );
+            if self.config.spies_simulate_connection && self.has_spies && !self.has_receivers {
+                // Nobody on the network: what the spies have read counts as sent.
+                let new_sender_position = self.max_spy_position.max(self.core.sender_position);
+                self.core.sender_position = new_sender_position;
+                self.sender_limit = self.flow_control.on_idle(
+                    now_ns,
+                    new_sender_position,
+                    new_sender_position,
+                    self.is_end_of_stream,
+                );
+            } else {
+                self.sender_limit = self.flow_control.on_idle(
+                    now_ns,
+                    self.sender_limit,
+                    self.core.sender_position,
+                    self.is_end_of_stream,
+                );
+            }
             self.update_has_receivers(now_ns);
         }
 
@@ -460,7 +495,8 @@ impl NetworkPublicationSender {
     }
 
     /// Handles one datagram from the control socket (SM, NAK, ERR, RTTM, RSP_SETUP); returns whether it
-    /// was valid. Frames for another session/stream only update dynamic MDC destinations.
+    /// was valid (an invalid one is counted). Frames for another session/stream are not counted here:
+    /// another session's SM only updates the MDC destination list, the rest is ignored.
     pub fn on_control_datagram(
         &mut self,
         datagram: &[u8],
@@ -468,9 +504,14 @@ impl NetworkPublicationSender {
         now_ns: i64,
         sink: &mut dyn DatagramSink,
     ) -> bool {
-        let Ok(frame_type) = validate_control_side_datagram(datagram) else {
-            self.core.counters.invalid_packets += 1;
-            return false;
+        let frame_type = match validate_datagram(datagram) {
+            Ok(frame_type) if frame_type.is_accepted_on_control_side() => frame_type,
+            // A well-formed frame of the data side: ignored without being counted, as Aeron does.
+            Ok(_) => return true,
+            Err(_) => {
+                self.core.counters.invalid_packets += 1;
+                return false;
+            }
         };
         let valid = match frame_type {
             FrameType::StatusMessage => match StatusMessage::decode(datagram) {
@@ -508,6 +549,9 @@ impl NetworkPublicationSender {
     }
 
     /// Handles a decoded status message (validation of §1.4 included); returns false if it was invalid.
+    /// An SM of another session/stream (a shared MDC endpoint, or a setup-eliciting one with session 0)
+    /// only updates the destination list if it is well formed, is not counted, and returns true: whoever
+    /// owns the endpoint counts it once.
     pub fn on_status_message(
         &mut self,
         status_message: &StatusMessage,
@@ -516,11 +560,18 @@ impl NetworkPublicationSender {
     ) -> bool {
         let is_mine = status_message.session_id == self.core.session_id
             && status_message.stream_id == self.core.stream_id;
-        let validation_term_length = if is_mine { self.core.term_length } else { TERM_MAX_LENGTH };
-        if status_message.validate(validation_term_length).is_err() {
+        if !is_mine {
+            // Another session's SM on a shared MDC endpoint (or a setup-eliciting one with session 0):
+            // only the destination list learns from it. The endpoint counts it, once for all publications.
+            if status_message.validate(TERM_MAX_LENGTH).is_ok() {
+                self.core.destinations.on_status_message(status_message.receiver_id, source, now_ns);
+            }
+            return true;
+        }
+        if status_message.validate(self.core.term_length).is_err() {
             return false;
         }
-        if !status_message.is_setup_eliciting() && is_mine {
+        if !status_message.is_setup_eliciting() {
             let sm_position = compute_position(
                 status_message.consumption_term_id,
                 status_message.consumption_term_offset,
@@ -539,9 +590,6 @@ impl NetworkPublicationSender {
         }
         self.core.counters.status_messages_received += 1;
         self.core.destinations.on_status_message(status_message.receiver_id, source, now_ns);
-        if !is_mine {
-            return true;
-        }
         if status_message.is_setup_eliciting() {
             self.trigger_send_setup_frame(status_message, source, now_ns);
         } else {
@@ -678,7 +726,8 @@ impl NetworkPublicationSender {
     }
 
     fn has_subscribers(&self) -> bool {
-        self.has_receivers && self.flow_control.has_required_receivers()
+        (self.config.spies_simulate_connection && self.has_spies)
+            || (self.has_receivers && self.flow_control.has_required_receivers())
     }
 
     fn update_connected_state(&mut self) {

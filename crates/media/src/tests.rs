@@ -840,6 +840,133 @@ fn out_of_window_status_messages_are_rejected_and_rtt_requests_answered() {
     assert_eq!(network.sender.counters().rtt_replies_sent, 1);
 }
 
+#[test]
+fn frames_of_the_other_side_are_ignored_without_being_counted() {
+    let source = address("10.0.0.1:40001");
+    let mut sink = RecordingSink::new();
+    let mut dispatcher = DataPacketDispatcher::new(77, None);
+    dispatcher.add_subscription(STREAM_ID);
+    let mut sm = [0u8; 36];
+    protocol::frame::StatusMessage {
+        flags: 0,
+        session_id: SESSION_ID,
+        stream_id: STREAM_ID,
+        consumption_term_id: 7,
+        consumption_term_offset: 0,
+        receiver_window: 4096,
+        receiver_id: 5,
+        group_tag: None,
+    }
+    .encode(&mut sm)
+    .unwrap();
+    assert_eq!(dispatcher.on_datagram(&sm, source, 0, 0, &mut sink), DispatchOutcome::Ignored);
+    assert_eq!(dispatcher.counters().invalid_packets, 0, "a well-formed SM on a data socket is ignored");
+    let mut truncated = sm;
+    truncated[0..4].copy_from_slice(&100i32.to_le_bytes());
+    assert_eq!(dispatcher.on_datagram(&truncated, source, 0, 0, &mut sink), DispatchOutcome::Invalid);
+    assert_eq!(dispatcher.counters().invalid_packets, 1, "a frame longer than its datagram is invalid");
+
+    let endpoint = Endpoint::new(address("10.0.0.2:40002"), 42, 96);
+    let mut network = Network::unicast(64 * 1024, endpoint);
+    let mut data = [0u8; 64];
+    protocol::frame::DataHeader {
+        frame_length: 40,
+        flags: 0xC0,
+        term_offset: 0,
+        session_id: SESSION_ID,
+        stream_id: STREAM_ID,
+        term_id: 7,
+        reserved_value: 0,
+    }
+    .encode(&mut data)
+    .unwrap();
+    assert!(network.sender.on_control_datagram(&data, source, network.now_ns, &mut sink));
+    assert_eq!(network.sender.counters().invalid_packets, 0, "DATA on a control socket is ignored");
+    assert!(!network.sender.on_control_datagram(&data[..20], source, network.now_ns, &mut sink));
+    assert_eq!(network.sender.counters().invalid_packets, 1);
+}
+
+#[test]
+fn another_sessions_status_messages_teach_destinations_without_being_counted() {
+    let mut network = Network::new(
+        64 * 1024,
+        SenderConfig::dynamic_mdc(),
+        Box::new(UnicastFlowControl::max_multicast()),
+        Vec::new(),
+    );
+    let mut sink = RecordingSink::new();
+    let sm = |session_id: i32, receiver_window: i32, flags: u8| {
+        let mut frame = [0u8; 36];
+        protocol::frame::StatusMessage {
+            flags,
+            session_id,
+            stream_id: if session_id == 0 { 0 } else { STREAM_ID },
+            consumption_term_id: 0,
+            consumption_term_offset: 0,
+            receiver_window,
+            receiver_id: 9,
+            group_tag: None,
+        }
+        .encode(&mut frame)
+        .unwrap();
+        frame
+    };
+    let now_ns = network.now_ns;
+    assert!(network.sender.on_control_datagram(
+        &sm(0, 0, 0x80),
+        address("10.0.0.5:40005"),
+        now_ns,
+        &mut sink
+    ));
+    assert!(network.sender.on_control_datagram(
+        &sm(4242, 1024, 0),
+        address("10.0.0.6:40006"),
+        now_ns,
+        &mut sink
+    ));
+    assert!(network.sender.on_control_datagram(
+        &sm(4343, -1, 0),
+        address("10.0.0.7:40007"),
+        now_ns,
+        &mut sink
+    ));
+    let counters = network.sender.counters();
+    assert_eq!(
+        (counters.status_messages_received, counters.invalid_packets),
+        (0, 0),
+        "the endpoint counts them"
+    );
+    let learnt: Vec<SocketAddr> =
+        network.sender.destinations().destinations().iter().map(|d| d.address).collect();
+    assert_eq!(learnt, vec![address("10.0.0.5:40005"), address("10.0.0.6:40006")], "well-formed ones teach");
+    assert!(!network.sender.is_connected(), "another session's SMs do not connect this one");
+}
+
+#[test]
+fn spies_simulate_connection_connects_without_receivers_and_the_sender_follows_the_spies() {
+    for ssc in [false, true] {
+        let mut config = SenderConfig::unicast(address("10.0.0.2:40002"));
+        config.spies_simulate_connection = ssc;
+        let mut network =
+            Network::new(64 * 1024, config, Box::new(UnicastFlowControl::unicast()), Vec::new());
+        let start = network.sender.sender_position();
+        network.sender.on_spies(true, start);
+        assert_eq!(network.sender.is_connected(), ssc, "ssc={ssc}");
+        assert_eq!(network.sender.log().metadata().is_connected(), ssc);
+        network.queue_messages(40, 3);
+        network.run_for(1_000_000);
+        let producer = network.sender.log().producer_position();
+        assert_eq!(producer > start, ssc, "the publisher may offer only when connected (ssc={ssc})");
+        network.sender.on_spies(true, producer);
+        network.run_for(1_000_000);
+        let expected = if ssc { producer } else { start };
+        assert_eq!(network.sender.sender_position(), expected, "the sender follows the spy (ssc={ssc})");
+        assert_eq!(network.sender.counters().bytes_sent, 0, "nothing went on the wire");
+        network.sender.on_spies(false, producer);
+        assert!(!network.sender.is_connected(), "no spies, no receivers: not connected");
+    }
+}
+
 mod properties {
     use proptest::prelude::*;
 

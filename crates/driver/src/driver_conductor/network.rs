@@ -307,6 +307,7 @@ impl DriverConductor {
         config.connection_timeout_ns = self.ctx.publication_connection_timeout_ns;
         config.publication_window_length = Some(params.publication_window_length);
         config.max_resend = params.max_resend.max(1) as usize;
+        config.spies_simulate_connection = params.spies_simulate_connection;
         let status = Arc::new(NetworkPublicationStatus::default());
         let sender = NetworkPublicationSender::new(log.clone(), flow_control.build(), config, self.now_ns);
         let sender_publication = SenderPublication::new(SenderPublicationConfig {
