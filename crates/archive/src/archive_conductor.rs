@@ -20,7 +20,7 @@
 
 use std::sync::Arc;
 
-use agrona::{Agent, AgentTermination, AtomicBuffer, CountersManager, CountersReader, EpochClock};
+use agrona::{Agent, AgentTermination, CountersReader, EpochClock};
 use client::{Aeron, FragmentAssembler, Header, Image, Subscription};
 use protocol::archive::{
     ArchiveMessage, RecordingSignal, SourceLocation, archive_error_code as code, decode_any,
@@ -133,7 +133,6 @@ pub struct ArchiveConductor<S: ArchiveStorage> {
     recording_subscriptions: Vec<RecordingSubscription>,
     recording_sessions: Vec<RecordingSession<S>>,
     replay_sessions: Vec<ReplaySession<S>>,
-    counters: CountersManager,
     events: Option<RecordingEventsProxy>,
     replay_counter: i64,
     errors: Vec<String>,
@@ -195,12 +194,6 @@ impl<S: ArchiveStorage> ArchiveConductor<S> {
                 })?,
             )),
         };
-        let capacity = ctx.recording_counters_capacity.max(1);
-        let counters = CountersManager::new(
-            AtomicBuffer::heap(capacity * agrona::counters_descriptor::METADATA_LENGTH),
-            AtomicBuffer::heap(capacity * agrona::counters_descriptor::COUNTER_LENGTH),
-            0,
-        );
         Ok(Self {
             ctx,
             catalog,
@@ -211,7 +204,6 @@ impl<S: ArchiveStorage> ArchiveConductor<S> {
             recording_subscriptions: Vec::new(),
             recording_sessions: Vec::new(),
             replay_sessions: Vec::new(),
-            counters,
             events,
             replay_counter: 1,
             errors: Vec::new(),
@@ -241,9 +233,10 @@ impl<S: ArchiveStorage> ArchiveConductor<S> {
         self.error_count
     }
 
-    /// A reader over the archive's `rec-pos` counters (type 100, key per reference §4).
+    /// A reader over the media driver's counters, where the archive's `rec-pos` counters (type 100, key
+    /// per reference §4) live.
     pub fn recording_counters(&self) -> CountersReader {
-        self.counters.reader()
+        self.ctx.aeron.counters_reader()
     }
 
     /// The `rec-pos` counter id of an active recording.
@@ -773,9 +766,8 @@ impl<S: ArchiveStorage> ArchiveConductor<S> {
             self.ctx.archive_id,
         );
         let label = format!("rec-pos: {recording_id} {} {stream_id}", image.session_id());
-        let now_ms = self.now_ms();
-        let counter_id = match self.counters.allocate(RECORDING_POSITION_TYPE_ID, &key, &label, now_ms) {
-            Ok(counter_id) => counter_id,
+        let position = match self.ctx.aeron.add_counter(RECORDING_POSITION_TYPE_ID, &key, &label) {
+            Ok(position) => position,
             Err(error) => {
                 let message = format!("no rec-pos counter for recording {recording_id}: {error}");
                 self.record_error(message.clone());
@@ -786,15 +778,12 @@ impl<S: ArchiveStorage> ArchiveConductor<S> {
                 );
                 let stop = writer.position();
                 drop(writer.close());
-                if let Err(error) = self.catalog.recording_stopped(recording_id, stop, now_ms) {
+                if let Err(error) = self.catalog.recording_stopped(recording_id, stop, self.now_ms()) {
                     self.catalog_failed(error);
                 }
                 return;
             }
         };
-        self.counters.set_counter_reference_id(counter_id, recording_id);
-        self.counters.set_counter_registration_id(counter_id, origin.subscription_id);
-        let position = self.counters.counter(counter_id);
         let block_length_limit =
             (image.term_buffer_length().max(0) as usize).min(self.ctx.file_io_max_length);
         let start_position = writer.position();
@@ -804,7 +793,6 @@ impl<S: ArchiveStorage> ArchiveConductor<S> {
             image.clone(),
             writer,
             position,
-            counter_id,
             block_length_limit.max(64),
         );
         self.recording_sessions.push(session);
@@ -982,7 +970,6 @@ impl<S: ArchiveStorage> ArchiveConductor<S> {
         let subscription_id = session.subscription_id();
         let control_session_id = session.control_session_id();
         let correlation_id = session.correlation_id();
-        let counter_id = session.counter_id();
         let (stop_position, close_result) = session.close();
         let failure = failure.or(close_result.err());
         let now_ms = self.now_ms();
@@ -990,7 +977,6 @@ impl<S: ArchiveStorage> ArchiveConductor<S> {
         if let Err(error) = self.catalog.recording_stopped(recording_id, stop_position, now_ms) {
             self.catalog_failed(error);
         }
-        self.counters.free(counter_id, now_ms);
         for replay in &mut self.replay_sessions {
             if replay.recording_id() == recording_id {
                 replay.recording_stopped(stop_position);
@@ -1158,7 +1144,7 @@ impl<S: ArchiveStorage> ArchiveConductor<S> {
                 .map(|session| ReplayLimit::Recording(session.position_counter().clone())),
         };
         let limit_position = match &limit {
-            Some(ReplayLimit::Recording(counter)) => counter.get_volatile(),
+            Some(ReplayLimit::Recording(counter)) => counter.get(),
             Some(ReplayLimit::Counter { last_value, .. }) => *last_value,
             Some(ReplayLimit::Fixed(position)) => *position,
             None => NULL_VALUE,

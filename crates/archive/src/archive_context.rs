@@ -32,8 +32,6 @@ pub const MAX_CONCURRENT_RECORDINGS_DEFAULT: usize = 20;
 pub const SESSION_LIVENESS_TIMEOUT_NS_DEFAULT: i64 = 10_000_000_000;
 /// Aeron's default connect timeout (5 s): how long a replay waits for its publication to connect.
 pub const CONNECT_TIMEOUT_NS_DEFAULT: i64 = 5_000_000_000;
-/// How many `rec-pos` counters the archive's own counters region holds by default.
-pub const RECORDING_COUNTERS_CAPACITY_DEFAULT: usize = 128;
 
 /// How to build an [`crate::ArchiveConductor`]. Create it with [`ArchiveContext::new`] (Aeron's defaults)
 /// and adjust the public fields before calling [`crate::ArchiveConductor::new`].
@@ -79,8 +77,6 @@ pub struct ArchiveContext<S: ArchiveStorage> {
     pub session_liveness_timeout_ns: i64,
     /// How long a replay waits for its publication to connect.
     pub connect_timeout_ns: i64,
-    /// Number of `rec-pos` counters the archive's counters region can hold.
-    pub recording_counters_capacity: usize,
 }
 
 impl<S: ArchiveStorage> ArchiveContext<S> {
@@ -107,7 +103,6 @@ impl<S: ArchiveStorage> ArchiveContext<S> {
             max_concurrent_recordings: MAX_CONCURRENT_RECORDINGS_DEFAULT,
             session_liveness_timeout_ns: SESSION_LIVENESS_TIMEOUT_NS_DEFAULT,
             connect_timeout_ns: CONNECT_TIMEOUT_NS_DEFAULT,
-            recording_counters_capacity: RECORDING_COUNTERS_CAPACITY_DEFAULT,
         }
     }
 }

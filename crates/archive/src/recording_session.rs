@@ -1,17 +1,18 @@
 //! [`RecordingSession`]: records one image into one recording (Aeron's `RecordingSession`): block-polls
 //! the image, writes each block with a [`RecordingWriter`], and publishes the recorded position in the
 //! recording's `rec-pos` counter (type [`RECORDING_POSITION_TYPE_ID`]) with a release store after every
-//! block.
+//! block. The counter is a [`client::Counter`] in the media driver's counters region, so archive clients
+//! find it there (`RecordingPos`) and bounded replays can use it.
 //!
 //! Invariants:
 //! - the counter never runs ahead of the bytes handed to storage: it is set after `write_block` returned;
+//! - the counter is closed (`REMOVE_COUNTER`) when the session is closed;
 //! - a write error is fatal for the session: the writer is poisoned, nothing more is polled, and the
 //!   session reports [`RecordingProgress::Failed`] once; nothing is retried;
 //! - the data path does not allocate: the block-poll limit and the writer's buffers are fixed at start
 //!   (opening the next segment file names it, which allocates once per segment).
 
-use agrona::AtomicCounter;
-use client::Image;
+use client::{Counter, Image};
 
 use crate::{ArchiveStorage, RecordingError, RecordingWriter};
 
@@ -59,8 +60,7 @@ pub struct RecordingSession<S: ArchiveStorage> {
     correlation_id: i64,
     image: Image,
     writer: RecordingWriter<S>,
-    position: AtomicCounter,
-    counter_id: i32,
+    position: Counter,
     block_length_limit: usize,
     failed: bool,
 }
@@ -77,15 +77,15 @@ pub struct RecordingOrigin {
 }
 
 impl<S: ArchiveStorage> RecordingSession<S> {
-    /// A session recording `image` into `recording_id` through `writer`, publishing into `position`
-    /// (counter `counter_id`), polling at most `block_length_limit` bytes per cycle.
+    /// A session recording `image` into `recording_id` through `writer`, publishing into the driver
+    /// counter `position` (which the session owns and closes), polling at most `block_length_limit`
+    /// bytes per cycle.
     pub fn new(
         recording_id: i64,
         origin: RecordingOrigin,
         image: Image,
         writer: RecordingWriter<S>,
-        position: AtomicCounter,
-        counter_id: i32,
+        position: Counter,
         block_length_limit: usize,
     ) -> Self {
         position.set_ordered(writer.position());
@@ -97,7 +97,6 @@ impl<S: ArchiveStorage> RecordingSession<S> {
             image,
             writer,
             position,
-            counter_id,
             block_length_limit,
             failed: false,
         }
@@ -130,11 +129,11 @@ impl<S: ArchiveStorage> RecordingSession<S> {
 
     /// The `rec-pos` counter id.
     pub fn counter_id(&self) -> i32 {
-        self.counter_id
+        self.position.id()
     }
 
     /// A handle on the `rec-pos` counter.
-    pub fn position_counter(&self) -> &AtomicCounter {
+    pub fn position_counter(&self) -> &Counter {
         &self.position
     }
 
@@ -174,9 +173,11 @@ impl<S: ArchiveStorage> RecordingSession<S> {
         RecordingProgress::Recorded(0)
     }
 
-    /// Closes the writer (syncing as configured); returns the stop position and any storage error.
+    /// Closes the writer (syncing as configured) and the `rec-pos` counter; returns the stop position and
+    /// any storage error.
     pub fn close(self) -> (i64, Result<(), RecordingError>) {
         let stop_position = self.writer.position();
+        self.position.close();
         let result = if self.failed { Ok(()) } else { self.writer.close() };
         (stop_position, result)
     }
@@ -187,7 +188,7 @@ impl<S: ArchiveStorage> std::fmt::Debug for RecordingSession<S> {
         f.debug_struct("RecordingSession")
             .field("recording_id", &self.recording_id)
             .field("subscription_id", &self.subscription_id)
-            .field("counter_id", &self.counter_id)
+            .field("counter_id", &self.position.id())
             .finish_non_exhaustive()
     }
 }

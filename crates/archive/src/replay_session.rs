@@ -15,7 +15,7 @@
 //!   validation is ever offered;
 //! - the data path does not allocate: the block buffer is allocated at start.
 
-use agrona::{AtomicCounter, CountersReader, counters_descriptor::RECORD_ALLOCATED};
+use agrona::{CountersReader, counters_descriptor::RECORD_ALLOCATED};
 use client::{ExclusivePublication, OfferError};
 
 use crate::{ArchiveStorage, ReadError, RecordingReader};
@@ -30,7 +30,7 @@ pub enum ReplayLimit {
     /// A fixed position (a stopped recording's stop position).
     Fixed(i64),
     /// The `rec-pos` counter of the live recording being replayed.
-    Recording(AtomicCounter),
+    Recording(client::Counter),
     /// A counter in the driver's counters (BoundedReplay's `limitCounterId`); when it is freed the replay
     /// ends at the last value seen.
     Counter {
@@ -50,7 +50,7 @@ impl ReplayLimit {
     fn current(&mut self) -> (i64, bool) {
         match self {
             ReplayLimit::Fixed(position) => (*position, false),
-            ReplayLimit::Recording(counter) => (counter.get_volatile(), true),
+            ReplayLimit::Recording(counter) => (counter.get(), true),
             ReplayLimit::Counter { reader, counter_id, registration_id, last_value } => {
                 if reader.counter_state(*counter_id) == RECORD_ALLOCATED
                     && reader.counter_registration_id(*counter_id) == *registration_id

@@ -7,6 +7,7 @@
 use std::sync::{Arc, Mutex};
 
 use agrona::{Agent, HeapMemoryStore, ManualClock, NanoClock};
+use archive_client::RecordingPos;
 use client::{Aeron, Context, ExclusivePublication, Header, OfferError, Publication, Subscription};
 use driver::{DriverConductor, DriverContext};
 use fulmar_archive::{
@@ -465,18 +466,29 @@ fn records_lists_and_replays_an_ipc_stream_across_terms_and_segments() {
     let key = h.archive.recording_counters().counter_key(counter_id);
     assert_eq!(i64::from_le_bytes(key[0..8].try_into().unwrap()), recording_id);
     assert_eq!(i32::from_le_bytes(key[8..12].try_into().unwrap()), publication.session_id());
+    // The rec-pos counter lives in the driver's counters, where archive clients look for it.
+    let driver_counters = h.client.counters_reader();
+    assert_eq!(RecordingPos::find_counter_id_by_recording(&driver_counters, recording_id), Some(counter_id));
+    assert_eq!(
+        RecordingPos::find_counter_id_by_session(&driver_counters, publication.session_id()),
+        Some(counter_id)
+    );
+    assert!(RecordingPos::is_active(&driver_counters, counter_id, recording_id));
 
     let count = 1_500;
     let end = h.publish(&publication, 0..count);
     assert!(end > 4 * 64 * 1024, "several terms and segments: {end}");
     h.await_recorded(recording_id, end);
     assert_eq!(h.recording_position(recording_id), end);
+    assert_eq!(driver_counters.counter_value(counter_id), end, "rec-pos tracks the recorded position");
     assert_eq!(h.stop_position(recording_id), -1);
     h.stop_subscription(subscription_id);
     h.step_until(100, |h| !h.signals(RecordingSignal::Stop).is_empty());
     assert_eq!(h.signals(RecordingSignal::Stop)[0], (recording_id, end));
     assert_eq!(h.stop_position(recording_id), end);
     assert_eq!(h.recording_position(recording_id), -1, "not recording any more");
+    h.step_until(100, |_| !RecordingPos::is_active(&driver_counters, counter_id, recording_id));
+    assert_eq!(RecordingPos::find_counter_id_by_recording(&driver_counters, recording_id), None);
     let segments = storage.list().unwrap().into_iter().filter(|name| name.ends_with(".rec")).count();
     assert!(segments >= 5, "{segments} segment files");
 

@@ -1,5 +1,5 @@
 //! [`Aeron`]: the client handle (Aeron `Aeron`): connects to a media driver through its CnC region and
-//! adds publications and subscriptions.
+//! adds publications, subscriptions and counters.
 //!
 //! The client talks to the driver only through shared memory in the [`agrona::MemoryStore`]: the CnC
 //! region `cnc.dat` (to-driver ring buffer, to-clients broadcast buffer, counters, error log) and the log
@@ -27,6 +27,7 @@ use crate::client_error::ClientError;
 use crate::client_shared::{ClientShared, ReleaseQueue};
 use crate::conductor_agent::ClientConductorAgent;
 use crate::context::{Context, DriverAgentInvoker};
+use crate::counter::Counter;
 use crate::driver_proxy::DriverProxy;
 use crate::exclusive_publication::ExclusivePublication;
 use crate::publication::Publication;
@@ -302,6 +303,30 @@ impl Aeron {
     /// The subscription of an [`Aeron::async_add_subscription`], once answered.
     pub fn poll_subscription(&self, registration_id: i64) -> Result<Option<Subscription>, ClientError> {
         self.shared.lock_conductor()?.poll_subscription(registration_id)
+    }
+
+    /// Allocates a counter in the driver's counters region (`ADD_COUNTER`) with `type_id`, `key` (at most
+    /// `agrona::counters_descriptor::MAX_KEY_LENGTH` bytes) and `label` (at most `MAX_LABEL_LENGTH`
+    /// bytes), and waits (bounded by the driver timeout) for `ON_COUNTER_READY`. The counter is owned by
+    /// this client: the driver frees it when the counter is closed or the client closes or times out.
+    ///
+    /// Errors: `InvalidArgument` for a key or label too long, `Registration` if the driver refused it
+    /// (e.g. no free counter), `DriverTimeout`, `Closed`, `Reentrant`.
+    pub fn add_counter(&self, type_id: i32, key: &[u8], label: &str) -> Result<Counter, ClientError> {
+        self.shared.lock_conductor()?.add_counter(type_id, key, label)
+    }
+
+    /// Sends `ADD_COUNTER` without waiting; returns the registration id to pass to
+    /// [`Aeron::poll_counter`]. Same argument checks as [`Aeron::add_counter`].
+    pub fn async_add_counter(&self, type_id: i32, key: &[u8], label: &str) -> Result<i64, ClientError> {
+        self.shared.lock_conductor()?.send_add_counter(type_id, key, label)
+    }
+
+    /// The counter of an [`Aeron::async_add_counter`]: `Ok(None)` while the driver has not answered, the
+    /// driver's error if it refused, `DriverTimeout` after the driver timeout. Steps the embedded driver
+    /// once and services the conductor.
+    pub fn poll_counter(&self, registration_id: i64) -> Result<Option<Counter>, ClientError> {
+        self.shared.lock_conductor()?.poll_counter(registration_id)
     }
 
     /// One conductor duty cycle at `now_ns` (driver responses, image arrivals and departures, heartbeats,

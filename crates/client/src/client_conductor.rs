@@ -21,20 +21,21 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 
-use agrona::counters_descriptor::RECORD_ALLOCATED;
+use agrona::counters_descriptor::{MAX_KEY_LENGTH, MAX_LABEL_LENGTH, RECORD_ALLOCATED};
 use agrona::{
     AtomicCounter, BroadcastError, CopyBroadcastReceiver, CountersReader, EpochClock, IdleStrategy,
     MemoryStore, NanoClock,
 };
 use logbuffer::{ConcurrentPublicationWriter, ExclusivePublicationWriter, LogBuffer};
 use protocol::command::{
-    ClientTimeout, ErrorResponse, ImageBuffersReady, ImageMessage, OperationSucceeded,
+    ClientTimeout, CounterUpdate, ErrorResponse, ImageBuffersReady, ImageMessage, OperationSucceeded,
     PublicationBuffersReady, SubscriptionReady, error_code, event,
 };
 
 use crate::client_error::ClientError;
 use crate::client_shared::{CallbackGuard, ClientShared, Release, ReleaseQueue};
 use crate::context::{DriverAgentInvoker, ErrorHandler};
+use crate::counter::Counter;
 use crate::driver_proxy::DriverProxy;
 use crate::exclusive_publication::ExclusivePublication;
 use crate::image::{Image, ImageIdentity};
@@ -59,6 +60,8 @@ pub(crate) enum PendingKind {
     Subscription,
     /// A command answered by ON_OPERATION_SUCCESS (destinations).
     Operation,
+    /// ADD_COUNTER, answered by ON_COUNTER_READY.
+    Counter,
 }
 
 /// A registration answered by the driver, not yet handed to its caller.
@@ -76,6 +79,7 @@ enum Ready {
     },
     Subscription(Arc<SubscriptionShared>),
     Operation,
+    Counter(AtomicCounter),
 }
 
 /// A command sent to the driver and waiting for its answer.
@@ -100,6 +104,8 @@ enum Resource {
     Publication(Weak<PublicationInner>),
     ExclusivePublication(Arc<AtomicBool>),
     Subscription(SubscriptionRecord),
+    /// A counter's closed flag (shared with its handle).
+    Counter(Arc<AtomicBool>),
 }
 
 /// Everything the conductor needs at construction.
@@ -291,7 +297,7 @@ impl ClientConductor {
                 );
                 correlation_id
             }
-            PendingKind::Operation => {
+            PendingKind::Operation | PendingKind::Counter => {
                 return Err(ClientError::CommandFailed { reason: "not an add command".to_owned() });
             }
         };
@@ -433,6 +439,63 @@ impl ClientConductor {
     }
 }
 
+impl ClientConductor {
+    /// Sends ADD_COUNTER after checking the key and label lengths; records it as pending and returns
+    /// its correlation id (the counter's registration id).
+    pub(crate) fn send_add_counter(
+        &mut self,
+        type_id: i32,
+        key: &[u8],
+        label: &str,
+    ) -> Result<i64, ClientError> {
+        self.ensure_active()?;
+        if key.len() > MAX_KEY_LENGTH {
+            return Err(ClientError::InvalidArgument {
+                reason: format!("counter key of {} bytes exceeds {MAX_KEY_LENGTH}", key.len()),
+            });
+        }
+        if label.len() > MAX_LABEL_LENGTH {
+            return Err(ClientError::InvalidArgument {
+                reason: format!("counter label of {} bytes exceeds {MAX_LABEL_LENGTH}", label.len()),
+            });
+        }
+        let core = &mut self.core;
+        let correlation_id = core.proxy.add_counter(type_id, key, label)?;
+        let deadline_ns = core.nano_clock.nano_time().wrapping_add(core.driver_timeout_ns);
+        core.pending.insert(
+            correlation_id,
+            Pending {
+                kind: PendingKind::Counter,
+                channel: String::new(),
+                stream_id: 0,
+                deadline_ns,
+                outcome: None,
+            },
+        );
+        Ok(correlation_id)
+    }
+
+    /// Adds a counter and waits for the driver.
+    pub(crate) fn add_counter(
+        &mut self,
+        type_id: i32,
+        key: &[u8],
+        label: &str,
+    ) -> Result<Counter, ClientError> {
+        let correlation_id = self.send_add_counter(type_id, key, label)?;
+        let ready = self.await_ready(correlation_id, PendingKind::Counter)?;
+        self.core.make_counter(correlation_id, ready)
+    }
+
+    /// The counter of an asynchronous add, once answered.
+    pub(crate) fn poll_counter(&mut self, correlation_id: i64) -> Result<Option<Counter>, ClientError> {
+        match self.poll_ready(correlation_id, PendingKind::Counter)? {
+            Some(ready) => self.core.make_counter(correlation_id, ready).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
 impl ConductorCore {
     fn report(&mut self, error: ClientError) {
         if let Some(handler) = self.error_handler.as_mut() {
@@ -462,7 +525,9 @@ impl ConductorCore {
                         inner.force_close();
                     }
                 }
-                Resource::ExclusivePublication(closed) => closed.store(true, Ordering::Release),
+                Resource::ExclusivePublication(closed) | Resource::Counter(closed) => {
+                    closed.store(true, Ordering::Release);
+                }
                 Resource::Subscription(mut record) => {
                     record.shared.mark_closed();
                     record.shared.clear_updates();
@@ -499,6 +564,13 @@ impl ConductorCore {
                 Release::Publication { registration_id } => {
                     if self.resources.remove(&registration_id).is_some()
                         && let Err(error) = self.proxy.remove_publication(registration_id)
+                    {
+                        self.report(error);
+                    }
+                }
+                Release::Counter { registration_id } => {
+                    if self.resources.remove(&registration_id).is_some()
+                        && let Err(error) = self.proxy.remove_counter(registration_id)
                     {
                         self.report(error);
                     }
@@ -637,6 +709,7 @@ impl ConductorCore {
                 }
                 self.proxy.remove_subscription(correlation_id)
             }
+            PendingKind::Counter => self.proxy.remove_counter(correlation_id),
             PendingKind::Operation => Ok(0),
         };
         if let Err(error) = result {
@@ -655,6 +728,16 @@ impl ConductorCore {
         let publication = Publication::new(writer, limit, identity, self.client()?);
         self.resources.insert(correlation_id, Resource::Publication(publication.downgrade()));
         Ok(publication)
+    }
+
+    fn make_counter(&mut self, correlation_id: i64, ready: Ready) -> Result<Counter, ClientError> {
+        let Ready::Counter(counter) = ready else {
+            return Err(ClientError::DriverProtocol { reason: "expected a counter".to_owned() });
+        };
+        let closed = Arc::new(AtomicBool::new(false));
+        let counter = Counter::new(counter, correlation_id, Arc::clone(&closed), self.client()?);
+        self.resources.insert(correlation_id, Resource::Counter(closed));
+        Ok(counter)
     }
 
     fn make_exclusive_publication(&mut self, ready: Ready) -> Result<ExclusivePublication, ClientError> {
@@ -709,6 +792,10 @@ impl ConductorCore {
             event::ON_OPERATION_SUCCESS => {
                 OperationSucceeded::decode(message).map(|m| self.on_operation_succeeded(m.correlation_id))
             }
+            event::ON_COUNTER_READY => CounterUpdate::decode(message).map(|m| self.on_counter_ready(&m)),
+            event::ON_UNAVAILABLE_COUNTER => {
+                CounterUpdate::decode(message).map(|m| self.on_unavailable_counter(&m))
+            }
             event::ON_CLIENT_TIMEOUT => ClientTimeout::decode(message).map(|m| {
                 if m.client_id == self.client_id {
                     self.terminate(ClientError::ClientTimeout {
@@ -732,6 +819,29 @@ impl ConductorCore {
             && pending.outcome.is_none()
         {
             pending.outcome = Some(Ok(Ready::Operation));
+        }
+    }
+
+    fn on_counter_ready(&mut self, message: &CounterUpdate) {
+        let correlation_id = message.correlation_id;
+        let Some(pending) = self.pending.get(&correlation_id) else {
+            return;
+        };
+        if pending.outcome.is_some() || pending.kind != PendingKind::Counter {
+            return;
+        }
+        let outcome = self.counter(message.counter_id).map(Ready::Counter);
+        if let Some(pending) = self.pending.get_mut(&correlation_id) {
+            pending.outcome = Some(outcome);
+        }
+    }
+
+    /// The driver freed a counter (removed, or its owner timed out): a counter of this client is closed.
+    fn on_unavailable_counter(&mut self, message: &CounterUpdate) {
+        if let Some(Resource::Counter(_)) = self.resources.get(&message.correlation_id)
+            && let Some(Resource::Counter(closed)) = self.resources.remove(&message.correlation_id)
+        {
+            closed.store(true, Ordering::Release);
         }
     }
 

@@ -55,6 +55,13 @@ pub enum ClientError {
         /// Why it was refused.
         reason: String,
     },
+    /// An argument was refused before anything was sent (for example a counter key longer than
+    /// `agrona::counters_descriptor::MAX_KEY_LENGTH`).
+    #[error("invalid argument: {reason}")]
+    InvalidArgument {
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A counter id sent by the driver is outside the counters region.
     #[error("counter id {counter_id} out of range (max {max_counter_id})")]
     CounterInvalid {

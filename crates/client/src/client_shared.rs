@@ -50,6 +50,8 @@ pub(crate) enum Release {
     Publication { registration_id: i64 },
     /// `REMOVE_SUBSCRIPTION` for this registration id.
     Subscription { registration_id: i64 },
+    /// `REMOVE_COUNTER` for this registration id.
+    Counter { registration_id: i64 },
 }
 
 /// Release requests posted by handles, drained by the conductor.

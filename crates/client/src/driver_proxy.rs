@@ -6,8 +6,8 @@
 
 use agrona::{ManyToOneRingBuffer, RingBufferError};
 use protocol::command::{
-    CorrelatedMessage, DestinationMessage, PublicationMessage, RemoveMessage, RemovePublicationMessage,
-    SubscriptionMessage, event,
+    CorrelatedMessage, CounterMessage, DestinationMessage, PublicationMessage, RemoveMessage,
+    RemovePublicationMessage, SubscriptionMessage, event,
 };
 
 use crate::client_error::ClientError;
@@ -130,6 +130,33 @@ impl DriverProxy {
         self.check_fits(message.encoded_length())?;
         let encoded = message.encode(&mut self.scratch);
         self.send(msg_type_id, encoded)?;
+        Ok(correlation_id)
+    }
+
+    /// `ADD_COUNTER`; returns the correlation id (the counter's registration id).
+    pub(crate) fn add_counter(&mut self, type_id: i32, key: &[u8], label: &str) -> Result<i64, ClientError> {
+        let correlation_id = self.ring.next_correlation_id();
+        let message = CounterMessage { client_id: self.client_id, correlation_id, type_id, key, label };
+        if message.encoded_length() > self.scratch.len() {
+            return Err(ClientError::CommandFailed {
+                reason: format!(
+                    "ADD_COUNTER of {} bytes exceeds the driver's maximum of {}",
+                    message.encoded_length(),
+                    self.scratch.len()
+                ),
+            });
+        }
+        let encoded = message.encode(&mut self.scratch);
+        self.send(event::ADD_COUNTER, encoded)?;
+        Ok(correlation_id)
+    }
+
+    /// `REMOVE_COUNTER`; returns the correlation id.
+    pub(crate) fn remove_counter(&mut self, registration_id: i64) -> Result<i64, ClientError> {
+        let correlation_id = self.ring.next_correlation_id();
+        let message = RemoveMessage { client_id: self.client_id, correlation_id, registration_id };
+        let encoded = message.encode(&mut self.scratch);
+        self.send(event::REMOVE_COUNTER, encoded)?;
         Ok(correlation_id)
     }
 

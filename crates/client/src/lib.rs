@@ -1,7 +1,8 @@
 //! fulmar-client: the Aeron client API over a media driver's shared memory.
 //!
 //! Connect with [`Aeron::connect`] (a [`Context`] names the driver's [`agrona::MemoryStore`], the clocks
-//! and the idle strategy), then add [`Publication`]s, [`ExclusivePublication`]s and [`Subscription`]s.
+//! and the idle strategy), then add [`Publication`]s, [`ExclusivePublication`]s and [`Subscription`]s, and
+//! allocate [`Counter`]s in the driver's counters region.
 //! Offers and polls are lock-free and allocation-free and never touch the conductor; the conductor
 //! (control plane) runs in blocking calls, in [`Aeron::conductor_do_work`], or on a runner thread through
 //! [`Aeron::conductor_agent`].
@@ -21,6 +22,7 @@ mod client_error;
 mod client_shared;
 mod conductor_agent;
 mod context;
+mod counter;
 mod driver_proxy;
 mod exclusive_publication;
 mod image;
@@ -35,6 +37,7 @@ pub use context::{
     Context, DRIVER_TIMEOUT_NS_DEFAULT, DriverAgentInvoker, ErrorHandler, KEEPALIVE_INTERVAL_NS_DEFAULT,
     RESOURCE_LINGER_NS_DEFAULT,
 };
+pub use counter::Counter;
 pub use exclusive_publication::ExclusivePublication;
 pub use image::Image;
 pub use logbuffer::{BufferClaim, ControlledPollAction, FragmentAssembler, Header, OfferError};
@@ -53,6 +56,7 @@ mod tests {
         send_sync::<Aeron>();
         send_sync::<Publication>();
         send_sync::<Image>();
+        send_sync::<Counter>();
         send::<ExclusivePublication>();
         send::<Subscription>();
         send::<ClientConductorAgent>();
