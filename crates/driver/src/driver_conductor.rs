@@ -107,6 +107,15 @@ pub struct DriverConductor {
     network: Option<NetworkState>,
 }
 
+/// What a client is told about a publication it added (shared by the IPC and network paths).
+struct AnnouncedPublication {
+    registration_id: i64,
+    session_id: i32,
+    stream_id: i32,
+    publisher_limit_id: i32,
+    log_name: String,
+}
+
 impl DriverConductor {
     /// Validates `ctx`, creates `cnc.dat` in its memory store (replacing a stale one), allocates the system
     /// counters and finally publishes the CnC version.
@@ -297,6 +306,32 @@ impl DriverConductor {
     fn record_error(&mut self, text: &str) {
         self.system_counters.get(ERRORS).increment_ordered();
         self.error_log.record(self.now_ms, text);
+    }
+
+    /// Links the requesting client to a publication (IPC or network) and answers
+    /// ON_(EXCLUSIVE_)PUBLICATION_READY with the publication's buffers.
+    fn link_and_announce_publication(
+        &mut self,
+        message: &PublicationMessage<'_>,
+        publication: &AnnouncedPublication,
+        is_exclusive: bool,
+    ) {
+        self.publication_links.push(PublicationLink {
+            registration_id: message.correlation_id,
+            client_id: message.client_id,
+            publication_registration_id: publication.registration_id,
+        });
+        let ready = PublicationBuffersReady {
+            correlation_id: message.correlation_id,
+            registration_id: publication.registration_id,
+            session_id: publication.session_id,
+            stream_id: publication.stream_id,
+            publication_limit_counter_id: publication.publisher_limit_id,
+            channel_status_indicator_id: NO_ID_ALLOCATED,
+            log_file_name: &publication.log_name,
+        };
+        let result = self.client_proxy.on_publication_ready(&ready, is_exclusive);
+        self.respond(result);
     }
 
     fn respond(&mut self, result: Result<(), BroadcastFailure>) {
@@ -531,22 +566,14 @@ impl DriverConductor {
 
         let publication = &mut self.publications[index];
         publication.inc_ref();
-        self.publication_links.push(PublicationLink {
-            registration_id: message.correlation_id,
-            client_id: message.client_id,
-            publication_registration_id: publication.registration_id(),
-        });
-        let ready = PublicationBuffersReady {
-            correlation_id: message.correlation_id,
+        let announced = AnnouncedPublication {
             registration_id: publication.registration_id(),
             session_id: publication.session_id(),
             stream_id: publication.stream_id(),
-            publication_limit_counter_id: publication.publisher_limit_id(),
-            channel_status_indicator_id: NO_ID_ALLOCATED,
-            log_file_name: publication.log_name(),
+            publisher_limit_id: publication.publisher_limit_id(),
+            log_name: publication.log_name().to_owned(),
         };
-        let result = self.client_proxy.on_publication_ready(&ready, is_exclusive);
-        self.respond(result);
+        self.link_and_announce_publication(message, &announced, is_exclusive);
         if is_new {
             self.link_ipc_subscriptions(index);
         }

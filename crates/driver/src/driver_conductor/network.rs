@@ -23,11 +23,10 @@ use protocol::command::error_code::{
     GENERIC_ERROR, INVALID_CHANNEL, NOT_SUPPORTED, UNKNOWN_PUBLICATION, UNKNOWN_SUBSCRIPTION,
 };
 use protocol::command::{
-    DestinationByIdMessage, DestinationMessage, ImageBuffersReady, PublicationBuffersReady,
-    PublicationMessage, SubscriptionMessage,
+    DestinationByIdMessage, DestinationMessage, ImageBuffersReady, PublicationMessage, SubscriptionMessage,
 };
 
-use super::{DriverConductor, NO_ID_ALLOCATED, PublicationLink};
+use super::{AnnouncedPublication, DriverConductor, NO_ID_ALLOCATED};
 use crate::channel::ParsedChannel;
 use crate::driver_error::ControlError;
 use crate::ipc_publication::PublicationState;
@@ -207,22 +206,14 @@ impl DriverConductor {
         let network = self.network.as_mut().expect("checked");
         let publication = &mut network.publications[index];
         publication.inc_ref();
-        self.publication_links.push(PublicationLink {
-            registration_id: message.correlation_id,
-            client_id: message.client_id,
-            publication_registration_id: publication.registration_id(),
-        });
-        let ready = PublicationBuffersReady {
-            correlation_id: message.correlation_id,
+        let announced = AnnouncedPublication {
             registration_id: publication.registration_id(),
             session_id: publication.session_id(),
             stream_id: publication.stream_id(),
-            publication_limit_counter_id: publication.publisher_limit_id(),
-            channel_status_indicator_id: NO_ID_ALLOCATED,
-            log_file_name: publication.log_name(),
+            publisher_limit_id: publication.publisher_limit_id(),
+            log_name: publication.log_name().to_owned(),
         };
-        let result = self.client_proxy.on_publication_ready(&ready, is_exclusive);
-        self.respond(result);
+        self.link_and_announce_publication(message, &announced, is_exclusive);
         if is_new {
             let publication_id =
                 self.network.as_ref().expect("checked").publications[index].registration_id();
