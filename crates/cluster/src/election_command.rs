@@ -10,23 +10,7 @@ use protocol::cluster::{
     AppendPosition, CanvassPosition, CommitPosition, NewLeadershipTerm, RequestVote, StopCatchup, Vote,
 };
 
-/// A node's role (`Cluster.Role`, "Cluster node role" counter type 201).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Role {
-    /// Follower (code 0).
-    Follower,
-    /// Candidate (code 1).
-    Candidate,
-    /// Leader (code 2).
-    Leader,
-}
-
-impl Role {
-    /// Aeron's code for the role counter.
-    pub const fn code(self) -> i32 {
-        self as i32
-    }
-}
+pub use protocol::cluster::Role;
 
 /// A consensus message (stream 108) to encode with the `protocol::cluster` codecs and offer to a peer.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,1 @@
+//! The cluster client, `AeronCluster` (placeholder; being written).

@@ -1,0 +1,1 @@
+//! The node launcher (placeholder; being written).

@@ -1,0 +1,1 @@
+//! The clustered-service container (placeholder; being written).
