@@ -24,10 +24,13 @@
 pub mod cluster_file_error;
 pub mod cluster_mark_file;
 pub mod cluster_member;
+pub mod consensus_module_agent;
+pub mod consensus_module_config;
 pub mod election;
 pub mod election_command;
 pub mod election_config;
 pub mod election_state;
+pub mod inbox;
 pub mod node_state_file;
 pub mod recording_log;
 pub mod recording_log_entry;
@@ -42,6 +45,8 @@ pub use cluster_mark_file::{
 pub use cluster_member::{
     ClusterMember, MembersParseError, NEVER_NS, NULL_POSITION, NULL_VALUE, compare_log,
 };
+pub use consensus_module_agent::{ConsensusModuleAgent, ConsensusModuleError, ModuleState};
+pub use consensus_module_config::ConsensusModuleConfig;
 pub use election::{Election, ElectionInit};
 pub use election_command::{ConsensusMessage, ElectionCommand, Role};
 pub use election_config::ElectionConfig;

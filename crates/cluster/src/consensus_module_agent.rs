@@ -1,0 +1,1964 @@
+//! [`ConsensusModuleAgent`]: Aeron's consensus module as an [`Agent`] — elections, the replicated log,
+//! commit, client sessions, timers and the services' control protocol
+//! (`reference/aeron-cluster-protocol.md` §2, §3).
+//!
+//! How it is driven: build it with [`ConsensusModuleAgent::new`] from a config, its own Aeron client
+//! (whose conductor it runs, as Aeron's invoker mode), a connected archive client for the local archive
+//! and the storage of the cluster directory; then call `do_work(now_ns)`. It reads time only from
+//! `now_ns` and the epoch clock it is given, so the simulator can drive it.
+//!
+//! Data flow. Leader: a log publication per leadership term (multi-destination cast to every
+//! follower's log endpoint) recorded by the local archive through a spy (append position = the
+//! recording counter); ingress messages of open sessions, session open/close events and timer events
+//! are appended with the leader's cluster time; the commit position is the quorum of the members'
+//! append positions and is sent as CommitPosition. Follower: subscribes to its log endpoint for the
+//! leader's log session, the local archive records the image (append position = its recording
+//! counter), AppendPosition goes to the leader, the module follows the log up to the commit position
+//! to keep its session and timer tables. Services read the log themselves, bounded by the shared
+//! commit-position counter, after a JoinLog.
+//!
+//! Invariants:
+//! - the commit-position counter never goes back, and a leader never commits beyond its own append
+//!   position or without a quorum of the members at that position;
+//! - only the leader appends to the log; every entry it appends carries the current leadership term id
+//!   and the leader's cluster time, and an ingress message is appended only for an OPEN session of the
+//!   current term;
+//! - a follower consumes the log only up to min(commit position it was told, its own append
+//!   position);
+//! - every election runs to completion before log work resumes, and the services are told about each
+//!   new log (JoinLog) and acknowledge it before the module reports the log joined.
+//!
+//! Not yet: snapshots, follower catch-up and log replication from the leader's archive (a member whose
+//! log is behind the leader's current term cannot rejoin until that lands), uncommitted-state rollback
+//! on leadership loss, the cluster-control toggle, admin requests and authorisation of backup queries.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+use agrona::{Agent, AgentTermination, EpochClock, Prng};
+use archive::ArchiveStorage;
+use archive::FileSyncLevel;
+use archive_client::{AeronArchive, RecordingPos};
+use client::{Aeron, Counter, ExclusivePublication, Publication, Subscription};
+use protocol::archive::SourceLocation;
+use protocol::cluster::{
+    AppendPosition, BooleanType, CanvassPosition, CloseReason, ClusterMessage, ClusterTimeUnit,
+    CommitPosition, EventCode, JoinLog, NewLeaderEvent, NewLeadershipTerm, NewLeadershipTermEvent,
+    SESSION_HEADER_LENGTH, ServiceTerminationPosition, SessionCloseEvent, SessionEvent, SessionMessageHeader,
+    SessionOpenEvent, TimerEvent, defaults,
+};
+
+use crate::cluster_member::{self, ClusterMember, NULL_POSITION, NULL_VALUE};
+use crate::consensus_module_config::ConsensusModuleConfig;
+use crate::election::{Election, ElectionInit};
+use crate::election_command::{ConsensusMessage, ElectionCommand, Role};
+use crate::inbox::Inbox;
+use crate::node_state_file::NodeStateFile;
+use crate::recording_log::{RecordingLog, RecordingLogOptions};
+use crate::recovery_plan::{RecordingExtent, RecoveryPlan};
+
+/// Consensus module states (`ConsensusModule.State`, counter type 200).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModuleState {
+    /// Starting: waiting for the services' start-up acknowledgements.
+    Init,
+    /// Appending ingress and timers (leader) / following the log (follower).
+    Active,
+    /// Ingress and timers suspended.
+    Suspended,
+    /// Taking a snapshot.
+    Snapshot,
+    /// Terminating.
+    Terminating,
+    /// Closed.
+    Closed,
+}
+
+impl ModuleState {
+    /// Aeron's code.
+    pub const fn code(self) -> i64 {
+        match self {
+            ModuleState::Init => 0,
+            ModuleState::Active => 1,
+            ModuleState::Suspended => 2,
+            ModuleState::Snapshot => 3,
+            ModuleState::Terminating => 5,
+            ModuleState::Closed => 6,
+        }
+    }
+}
+
+/// A fatal consensus module error: the node stops (DESIGN.md, second tier of failure).
+#[derive(Debug, thiserror::Error)]
+pub enum ConsensusModuleError {
+    /// The configuration is invalid.
+    #[error("invalid consensus module configuration: {0}")]
+    Config(String),
+    /// The transport refused a resource.
+    #[error("transport: {0}")]
+    Client(#[from] client::ClientError),
+    /// The local archive failed.
+    #[error("archive: {0}")]
+    Archive(#[from] archive_client::ArchiveError),
+    /// A cluster file (recording log, node state) failed.
+    #[error("cluster file: {0}")]
+    File(#[from] crate::cluster_file_error::ClusterFileError),
+}
+
+const SLOW_TICK_INTERVAL_NS: i64 = 10_000_000;
+const CONSENSUS_FRAGMENT_LIMIT: usize = 10;
+const INGRESS_FRAGMENT_LIMIT: usize = 50;
+const LOG_FRAGMENT_LIMIT: usize = 50;
+const CONTROL_FRAGMENT_LIMIT: usize = 25;
+const APPEND_ATTEMPTS: usize = 3;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SessionState {
+    /// Response publication being connected; then the open event is appended.
+    Connecting,
+    /// Rejected: the event is sent once the response publication connects, then the session goes.
+    Rejected,
+    /// In the log (open event appended by the leader or read from the log).
+    Open,
+}
+
+#[derive(Debug)]
+struct ClusterSession {
+    id: i64,
+    correlation_id: i64,
+    response_stream_id: i32,
+    response_channel: String,
+    principal: Vec<u8>,
+    state: SessionState,
+    response: Option<Publication>,
+    last_activity_ns: i64,
+    opened_log_position: i64,
+    rejection: Option<(EventCode, String)>,
+    new_leader_event_pending: bool,
+}
+
+#[derive(Debug)]
+struct Redirect {
+    correlation_id: i64,
+    publication: Publication,
+    deadline_ns: i64,
+}
+
+/// What the module is waiting for before it tells the election that the log is joined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LogJoin {
+    None,
+    /// Leader: recording counter of the log session, then the services' acks.
+    Leader {
+        session_id: i32,
+        join_log_sent: bool,
+    },
+    /// Follower: the image of the log session, its recording, then the services' acks.
+    Follower {
+        session_id: i32,
+        join_position: Option<i64>,
+        join_log_sent: bool,
+    },
+}
+
+#[derive(Debug)]
+struct LogReplay {
+    subscription: Subscription,
+    replay_session_id: i64,
+    to_position: i64,
+    position: i64,
+    join_log_sent: bool,
+}
+
+/// Aeron's consensus module. See the module docs.
+pub struct ConsensusModuleAgent<S: ArchiveStorage> {
+    config: ConsensusModuleConfig,
+    aeron: Aeron,
+    archive: AeronArchive,
+    epoch_clock: Arc<dyn EpochClock>,
+    recording_log: RecordingLog<S>,
+    node_state: NodeStateFile<S::File>,
+    members: Vec<ClusterMember>,
+    this_index: usize,
+    prng: Prng,
+
+    consensus_subscription: Subscription,
+    consensus_publications: Vec<Option<ExclusivePublication>>,
+    ingress_subscription: Subscription,
+    control_publication: ExclusivePublication,
+    control_subscription: Subscription,
+    commit_position: Counter,
+    role_counter: Counter,
+    state_counter: Counter,
+    election_state_counter: Counter,
+
+    state: ModuleState,
+    role: Role,
+    election: Option<Election>,
+    leadership_term_id: i64,
+    leader_member_id: i32,
+    initial_log_leadership_term_id: i64,
+    initial_term_base_log_position: i64,
+
+    log_publication: Option<ExclusivePublication>,
+    log_publication_channel: String,
+    log_subscription: Option<Subscription>,
+    log_subscription_channel: String,
+    log_session_id: i32,
+    log_position: i64,
+    log_recording_id: i64,
+    log_recording_subscription_id: Option<i64>,
+    recording_counter_id: Option<i32>,
+    log_join: LogJoin,
+    log_replay: Option<LogReplay>,
+    pending_prepare: bool,
+    pending_new_term_event: Option<(i64, i64)>,
+    recovery: RecoveryPlan,
+    cached_extent: Option<Option<RecordingExtent>>,
+
+    append_position: i64,
+    notified_commit_position: i64,
+    last_append_position_sent: i64,
+    time_of_last_append_position_send_ns: i64,
+    time_of_last_commit_send_ns: i64,
+    last_commit_position_sent: i64,
+    time_of_last_log_update_ns: i64,
+
+    service_ack_ids: Vec<i64>,
+    expected_ack_id: i64,
+    service_client_ids: Vec<i64>,
+
+    sessions: BTreeMap<i64, ClusterSession>,
+    next_session_id: i64,
+    redirects: Vec<Redirect>,
+    timers: BTreeMap<i64, i64>,
+    fired_timers_from_log: BTreeMap<i64, u32>,
+    service_messages: VecDeque<Vec<u8>>,
+    next_service_session_id: i64,
+    log_service_session_id: i64,
+
+    consensus_inbox: Inbox,
+    ingress_inbox: Inbox,
+    control_inbox: Inbox,
+    log_inbox: Inbox,
+    scratch: Vec<u8>,
+    now_ns: i64,
+    slow_tick_deadline_ns: i64,
+    election_count: u64,
+}
+
+fn encode(scratch: &mut Vec<u8>, message: &ClusterMessage<'_>) -> usize {
+    let length = message.encoded_length();
+    if scratch.len() < length {
+        scratch.resize(length, 0);
+    }
+    message.encode(&mut scratch[..length]).expect("sized buffer")
+}
+
+fn boolean(value: bool) -> BooleanType {
+    if value { BooleanType::True } else { BooleanType::False }
+}
+
+fn endpoint_channel(template: &str, endpoint: &str) -> Result<String, ConsensusModuleError> {
+    ConsensusModuleConfig::channel_with(template, &[("endpoint", endpoint.to_owned())])
+        .map_err(ConsensusModuleError::Config)
+}
+
+impl<S: ArchiveStorage> std::fmt::Debug for ConsensusModuleAgent<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConsensusModuleAgent")
+            .field("member_id", &self.config.member_id)
+            .field("state", &self.state)
+            .field("role", &self.role)
+            .field("leadership_term_id", &self.leadership_term_id)
+            .field("commit_position", &self.commit_position.get())
+            .finish()
+    }
+}
+
+impl<S: ArchiveStorage + Send> ConsensusModuleAgent<S>
+where
+    S::File: Send,
+{
+    /// Creates the module: opens `recording.log` and `node-state.dat` in `cluster_storage`, plans
+    /// recovery from the local archive, and creates the counters, the consensus, ingress and control
+    /// endpoints. The election starts once every service has acknowledged its start.
+    pub fn new(
+        config: ConsensusModuleConfig,
+        aeron: Aeron,
+        mut archive: AeronArchive,
+        cluster_storage: S,
+        epoch_clock: Arc<dyn EpochClock>,
+        now_ns: i64,
+    ) -> Result<Self, ConsensusModuleError> {
+        config.validate().map_err(ConsensusModuleError::Config)?;
+        let members = config.members.clone();
+        let this_index = members.iter().position(|m| m.id == config.member_id).expect("validated");
+        let recording_log = RecordingLog::open(
+            &cluster_storage,
+            RecordingLogOptions {
+                create_if_missing: true,
+                sync_level: FileSyncLevel::Data,
+                truncate_torn_tail: true,
+            },
+        )?;
+        let node_state = NodeStateFile::open(&cluster_storage, true, FileSyncLevel::Data)?;
+
+        // Recovery plan from the recording log and the archive's catalog.
+        let mut extents = BTreeMap::new();
+        for entry in recording_log.entries() {
+            if entry.recording_id != NULL_VALUE && !extents.contains_key(&entry.recording_id) {
+                let descriptor = archive.list_recording(entry.recording_id)?;
+                extents.insert(
+                    entry.recording_id,
+                    descriptor.map(|d| RecordingExtent {
+                        start_position: d.start_position,
+                        stop_position: d.stop_position,
+                        initial_term_id: d.initial_term_id,
+                        term_buffer_length: d.term_buffer_length,
+                        mtu_length: d.mtu_length,
+                        session_id: d.session_id,
+                    }),
+                );
+            }
+        }
+        let lookup = |id: i64| extents.get(&id).copied().flatten();
+        let recovery = recording_log.create_recovery_plan(config.service_count, NULL_VALUE, &lookup)?;
+        let log_recording_id = recovery.log.as_ref().map_or(NULL_VALUE, |log| log.recording_id);
+        if log_recording_id != NULL_VALUE {
+            // A previous run may have left it recording.
+            let _ = archive.stop_recording_by_identity(log_recording_id);
+        }
+
+        let key = config.cluster_id.to_le_bytes();
+        let id = config.cluster_id;
+        let commit_position = aeron.add_counter(
+            defaults::COMMIT_POSITION_TYPE_ID,
+            &key,
+            &format!("Cluster commit-pos: - clusterId={id}"),
+        )?;
+        let role_counter = aeron.add_counter(
+            defaults::CLUSTER_NODE_ROLE_TYPE_ID,
+            &key,
+            &format!("Cluster node role - clusterId={id}"),
+        )?;
+        let state_counter = aeron.add_counter(
+            defaults::CONSENSUS_MODULE_STATE_TYPE_ID,
+            &key,
+            &format!("Consensus Module state - clusterId={id}"),
+        )?;
+        let election_state_counter = aeron.add_counter(
+            defaults::ELECTION_STATE_TYPE_ID,
+            &key,
+            &format!("Cluster election state - clusterId={id}"),
+        )?;
+
+        let this = &members[this_index];
+        let consensus_subscription = aeron.add_subscription(
+            &endpoint_channel(&config.consensus_channel, &this.consensus_endpoint)?,
+            config.consensus_stream_id,
+        )?;
+        let mut consensus_publications = Vec::with_capacity(members.len());
+        for (index, member) in members.iter().enumerate() {
+            if index == this_index {
+                consensus_publications.push(None);
+            } else {
+                let channel = endpoint_channel(&config.consensus_channel, &member.consensus_endpoint)?;
+                consensus_publications
+                    .push(Some(aeron.add_exclusive_publication(&channel, config.consensus_stream_id)?));
+            }
+        }
+        let ingress_subscription = aeron.add_subscription(
+            &endpoint_channel(&config.ingress_channel, &this.ingress_endpoint)?,
+            config.ingress_stream_id,
+        )?;
+        let control_publication =
+            aeron.add_exclusive_publication(&config.control_channel, config.service_stream_id)?;
+        let control_subscription =
+            aeron.add_subscription(&config.control_channel, config.consensus_module_stream_id)?;
+
+        commit_position.set_ordered(recovery.committed_log_position.max(0));
+        let prng =
+            Prng::from_seed(config.seed ^ (config.member_id as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        let service_count = config.service_count;
+        let leadership_term_id = recovery.last_leadership_term_id;
+        let initial_log_leadership_term_id = recovery.last_leadership_term_id;
+        let initial_term_base_log_position = recovery.last_term_base_log_position;
+        let append_position = recovery.appended_log_position.max(0);
+        let log_position = recovery.committed_log_position.max(0);
+        Ok(Self {
+            config,
+            aeron,
+            archive,
+            epoch_clock,
+            recording_log,
+            node_state,
+            members,
+            this_index,
+            prng,
+            consensus_subscription,
+            consensus_publications,
+            ingress_subscription,
+            control_publication,
+            control_subscription,
+            commit_position,
+            role_counter,
+            state_counter,
+            election_state_counter,
+            state: ModuleState::Init,
+            role: Role::Follower,
+            election: None,
+            leadership_term_id,
+            leader_member_id: NULL_VALUE as i32,
+            initial_log_leadership_term_id,
+            initial_term_base_log_position,
+            log_publication: None,
+            log_publication_channel: String::new(),
+            log_subscription: None,
+            log_subscription_channel: String::new(),
+            log_session_id: NULL_VALUE as i32,
+            log_position,
+            log_recording_id,
+            log_recording_subscription_id: None,
+            recording_counter_id: None,
+            log_join: LogJoin::None,
+            log_replay: None,
+            pending_prepare: false,
+            pending_new_term_event: None,
+            recovery,
+            cached_extent: None,
+            append_position,
+            notified_commit_position: log_position,
+            last_append_position_sent: NULL_POSITION,
+            time_of_last_append_position_send_ns: 0,
+            time_of_last_commit_send_ns: 0,
+            last_commit_position_sent: NULL_POSITION,
+            time_of_last_log_update_ns: now_ns,
+            service_ack_ids: vec![-1; service_count],
+            expected_ack_id: 0,
+            service_client_ids: vec![NULL_VALUE; service_count],
+            sessions: BTreeMap::new(),
+            next_session_id: 1,
+            redirects: Vec::new(),
+            timers: BTreeMap::new(),
+            fired_timers_from_log: BTreeMap::new(),
+            service_messages: VecDeque::new(),
+            next_service_session_id: i64::MIN + 1,
+            log_service_session_id: i64::MIN,
+            consensus_inbox: Inbox::new(),
+            ingress_inbox: Inbox::new(),
+            control_inbox: Inbox::new(),
+            log_inbox: Inbox::new(),
+            scratch: vec![0; 4096],
+            now_ns,
+            slow_tick_deadline_ns: now_ns,
+            election_count: 0,
+        })
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Observers
+
+    /// This node's role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The module state.
+    pub fn state(&self) -> ModuleState {
+        self.state
+    }
+
+    /// The current leadership term id.
+    pub fn leadership_term_id(&self) -> i64 {
+        self.leadership_term_id
+    }
+
+    /// The leader's member id, -1 when unknown.
+    pub fn leader_member_id(&self) -> i32 {
+        self.leader_member_id
+    }
+
+    /// The commit position.
+    pub fn commit_position(&self) -> i64 {
+        self.commit_position.get()
+    }
+
+    /// The local append (recorded) position.
+    pub fn append_position(&self) -> i64 {
+        self.append_position
+    }
+
+    /// Whether an election is running.
+    pub fn is_electing(&self) -> bool {
+        self.election.is_some()
+    }
+
+    /// Elections started by this module.
+    pub fn election_count(&self) -> u64 {
+        self.election_count
+    }
+
+    /// Number of open client sessions.
+    pub fn session_count(&self) -> usize {
+        self.sessions.values().filter(|s| s.state == SessionState::Open).count()
+    }
+
+    /// The local log recording id, -1 before the first recording.
+    pub fn log_recording_id(&self) -> i64 {
+        self.log_recording_id
+    }
+
+    fn cluster_time(&self) -> i64 {
+        self.epoch_clock.time_ms()
+    }
+
+    fn this_member(&self) -> &ClusterMember {
+        &self.members[self.this_index]
+    }
+
+    fn member_index(&self, member_id: i32) -> Option<usize> {
+        self.members.iter().position(|m| m.id == member_id)
+    }
+
+    fn set_state(&mut self, state: ModuleState) {
+        self.state = state;
+        self.state_counter.set_ordered(state.code());
+    }
+
+    fn set_role(&mut self, role: Role) {
+        self.role = role;
+        self.role_counter.set_ordered(role.code() as i64);
+    }
+
+    fn update_commit_position(&mut self, position: i64) {
+        if position > self.commit_position.get() {
+            self.commit_position.set_ordered(position);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Sending
+
+    fn send_consensus(&mut self, to_member_id: i32, message: &ConsensusMessage) -> bool {
+        let Some(index) = self.member_index(to_member_id) else { return false };
+        let length = match message {
+            ConsensusMessage::CanvassPosition(m) => {
+                encode(&mut self.scratch, &ClusterMessage::CanvassPosition(*m))
+            }
+            ConsensusMessage::RequestVote(m) => encode(&mut self.scratch, &ClusterMessage::RequestVote(*m)),
+            ConsensusMessage::Vote(m) => encode(&mut self.scratch, &ClusterMessage::Vote(*m)),
+            ConsensusMessage::NewLeadershipTerm(m) => {
+                encode(&mut self.scratch, &ClusterMessage::NewLeadershipTerm(*m))
+            }
+            ConsensusMessage::AppendPosition(m) => {
+                encode(&mut self.scratch, &ClusterMessage::AppendPosition(*m))
+            }
+            ConsensusMessage::CommitPosition(m) => {
+                encode(&mut self.scratch, &ClusterMessage::CommitPosition(*m))
+            }
+            ConsensusMessage::CatchupPosition {
+                leadership_term_id,
+                log_position,
+                follower_member_id,
+                catchup_endpoint,
+            } => encode(
+                &mut self.scratch,
+                &ClusterMessage::CatchupPosition(protocol::cluster::CatchupPosition {
+                    leadership_term_id: *leadership_term_id,
+                    log_position: *log_position,
+                    follower_member_id: *follower_member_id,
+                    catchup_endpoint,
+                }),
+            ),
+            ConsensusMessage::StopCatchup(m) => encode(&mut self.scratch, &ClusterMessage::StopCatchup(*m)),
+        };
+        match self.consensus_publications[index].as_mut() {
+            Some(publication) => publication.offer(&self.scratch[..length]).is_ok(),
+            None => false,
+        }
+    }
+
+    fn send_to_services(&mut self, message: &ClusterMessage<'_>) -> bool {
+        let length = encode(&mut self.scratch, message);
+        for _ in 0..APPEND_ATTEMPTS {
+            if self.control_publication.offer(&self.scratch[..length]).is_ok() {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Appends an encoded message to the log; returns the position after it.
+    fn append_encoded(&mut self, length: usize) -> Option<i64> {
+        let publication = self.log_publication.as_mut()?;
+        for _ in 0..APPEND_ATTEMPTS {
+            if let Ok(position) = publication.offer(&self.scratch[..length]) {
+                return Some(position);
+            }
+        }
+        None
+    }
+
+    fn append_message(&mut self, message: &ClusterMessage<'_>) -> Option<i64> {
+        let length = encode(&mut self.scratch, message);
+        self.append_encoded(length)
+    }
+
+    fn append_session_message(&mut self, cluster_session_id: i64, payload: &[u8]) -> Option<i64> {
+        let header = SessionMessageHeader {
+            leadership_term_id: self.leadership_term_id,
+            cluster_session_id,
+            timestamp: self.cluster_time(),
+        };
+        let mut bytes = [0u8; SESSION_HEADER_LENGTH];
+        header.encode(&mut bytes).expect("32 bytes");
+        let publication = self.log_publication.as_mut()?;
+        for _ in 0..APPEND_ATTEMPTS {
+            if let Ok(position) = publication.offer_vectored(&[&bytes, payload]) {
+                return Some(position);
+            }
+        }
+        None
+    }
+
+    fn ingress_endpoints(&self) -> String {
+        self.members.iter().map(|m| format!("{}={}", m.id, m.ingress_endpoint)).collect::<Vec<_>>().join(",")
+    }
+
+    fn send_session_event(&mut self, session_id: i64, code: EventCode, detail: &str) -> bool {
+        let Some(session) = self.sessions.get(&session_id) else { return false };
+        let Some(publication) = session.response.as_ref() else { return false };
+        let event = SessionEvent {
+            cluster_session_id: session_id,
+            correlation_id: session.correlation_id,
+            leadership_term_id: self.leadership_term_id,
+            leader_member_id: self.leader_member_id,
+            code,
+            version: protocol::cluster::CLIENT_PROTOCOL_SEMANTIC_VERSION,
+            leader_heartbeat_timeout_ns: self.config.election.leader_heartbeat_timeout_ns,
+            detail,
+        };
+        let length = event.encoded_length();
+        let mut bytes = vec![0u8; length];
+        event.encode(&mut bytes).expect("sized");
+        publication.offer(&bytes).is_ok()
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Duty cycle
+
+    fn work(&mut self, now_ns: i64) -> Result<usize, ConsensusModuleError> {
+        self.now_ns = now_ns;
+        let mut work = self.aeron.conductor_do_work(now_ns);
+        if now_ns >= self.slow_tick_deadline_ns {
+            self.slow_tick_deadline_ns = now_ns + SLOW_TICK_INTERVAL_NS;
+            work += self.slow_tick_work(now_ns)?;
+        }
+        work += self.poll_consensus(now_ns)?;
+        work += self.poll_control()?;
+        if self.state == ModuleState::Init {
+            if self.service_ack_ids.iter().all(|id| *id >= 0) {
+                self.expected_ack_id = 1;
+                self.set_state(ModuleState::Active);
+                self.start_election(now_ns, true, NULL_VALUE as i32);
+                work += 1;
+            }
+            return Ok(work);
+        }
+        if self.election.is_some() {
+            work += self.election_work(now_ns)?;
+        } else {
+            work += self.consensus_work(now_ns)?;
+        }
+        Ok(work)
+    }
+
+    fn slow_tick_work(&mut self, now_ns: i64) -> Result<usize, ConsensusModuleError> {
+        let mut work = 0;
+        let _ = self.archive.keep_alive_if_due(now_ns);
+        work += self.process_redirects(now_ns);
+        if self.election.is_none() && self.state == ModuleState::Active {
+            if self.role == Role::Leader {
+                work += self.process_sessions(now_ns);
+                let timeout = self.config.election.leader_heartbeat_timeout_ns;
+                if self.members.len() > 1
+                    && !cluster_member::has_active_quorum(&self.members, now_ns, timeout)
+                {
+                    self.enter_election(now_ns, "inactive follower quorum");
+                    return Ok(work + 1);
+                }
+            } else if now_ns
+                >= self.time_of_last_log_update_ns + self.config.election.leader_heartbeat_timeout_ns
+            {
+                self.enter_election(now_ns, "leader heartbeat timeout");
+                return Ok(work + 1);
+            }
+        }
+        Ok(work)
+    }
+
+    fn consensus_work(&mut self, now_ns: i64) -> Result<usize, ConsensusModuleError> {
+        let mut work = 0;
+        if self.role == Role::Leader {
+            if self.state == ModuleState::Active {
+                work += self.poll_timers();
+                work += self.append_service_messages();
+                work += self.poll_ingress(now_ns)?;
+            }
+            work += self.update_leader_position(now_ns);
+        } else {
+            work += self.follow_log(now_ns)?;
+            work += self.poll_ingress(now_ns)?;
+            work += self.update_follower_position(now_ns);
+        }
+        Ok(work)
+    }
+
+    fn read_append_position(&mut self) -> i64 {
+        if let Some(counter_id) = self.recording_counter_id {
+            let counters = self.aeron.counters_reader();
+            if RecordingPos::is_active(&counters, counter_id, self.log_recording_id) {
+                let position = counters.counter_value(counter_id);
+                if position > self.append_position {
+                    self.append_position = position;
+                }
+            }
+        }
+        self.append_position
+    }
+
+    fn update_leader_position(&mut self, now_ns: i64) -> usize {
+        let append_position = self.read_append_position();
+        let this = &mut self.members[self.this_index];
+        this.log_position = append_position;
+        this.leadership_term_id = self.leadership_term_id;
+        this.time_of_last_append_position_ns = now_ns;
+        let timeout = self.config.election.leader_heartbeat_timeout_ns;
+        let quorum = cluster_member::quorum_position(&self.members, now_ns, timeout).min(append_position);
+        let commit = self.commit_position.get();
+        let interval = self.config.election.leader_heartbeat_interval_ns;
+        if quorum > commit || now_ns >= self.time_of_last_commit_send_ns + interval {
+            let position = quorum.max(commit);
+            self.update_commit_position(position);
+            let message = ConsensusMessage::CommitPosition(CommitPosition {
+                leadership_term_id: self.leadership_term_id,
+                log_position: position,
+                leader_member_id: self.config.member_id,
+            });
+            for member_id in self.follower_ids() {
+                self.send_consensus(member_id, &message);
+            }
+            self.time_of_last_commit_send_ns = now_ns;
+            self.last_commit_position_sent = position;
+            return 1;
+        }
+        0
+    }
+
+    fn follower_ids(&self) -> Vec<i32> {
+        self.members.iter().filter(|m| m.id != self.config.member_id).map(|m| m.id).collect()
+    }
+
+    fn update_follower_position(&mut self, now_ns: i64) -> usize {
+        let append_position = self.read_append_position();
+        let interval = self.config.election.leader_heartbeat_interval_ns;
+        if self.leader_member_id != NULL_VALUE as i32
+            && (append_position > self.last_append_position_sent
+                || now_ns >= self.time_of_last_append_position_send_ns + interval)
+        {
+            let message = ConsensusMessage::AppendPosition(AppendPosition {
+                leadership_term_id: self.leadership_term_id,
+                log_position: append_position,
+                follower_member_id: self.config.member_id,
+                flags: protocol::cluster::APPEND_POSITION_FLAG_NONE,
+            });
+            if self.send_consensus(self.leader_member_id, &message) {
+                self.last_append_position_sent = append_position;
+                self.time_of_last_append_position_send_ns = now_ns;
+                return 1;
+            }
+        }
+        0
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Consensus stream
+
+    fn poll_consensus(&mut self, now_ns: i64) -> Result<usize, ConsensusModuleError> {
+        self.consensus_inbox.clear();
+        let inbox = &mut self.consensus_inbox;
+        let fragments = self
+            .consensus_subscription
+            .poll(&mut |fragment, header| inbox.on_fragment(fragment, header), CONSENSUS_FRAGMENT_LIMIT);
+        let inbox = std::mem::take(&mut self.consensus_inbox);
+        for index in 0..inbox.len() {
+            let (bytes, _) = inbox.get(index);
+            self.on_consensus_message(now_ns, bytes)?;
+        }
+        self.consensus_inbox = inbox;
+        Ok(fragments)
+    }
+
+    fn on_consensus_message(&mut self, now_ns: i64, bytes: &[u8]) -> Result<(), ConsensusModuleError> {
+        let Ok(message) = protocol::cluster::decode_any(bytes) else { return Ok(()) };
+        let message = match message {
+            ClusterMessage::CanvassPosition(m) => ConsensusMessage::CanvassPosition(m),
+            ClusterMessage::RequestVote(m) => ConsensusMessage::RequestVote(m),
+            ClusterMessage::Vote(m) => ConsensusMessage::Vote(m),
+            ClusterMessage::NewLeadershipTerm(m) => ConsensusMessage::NewLeadershipTerm(m),
+            ClusterMessage::AppendPosition(m) => ConsensusMessage::AppendPosition(m),
+            ClusterMessage::CommitPosition(m) => ConsensusMessage::CommitPosition(m),
+            ClusterMessage::CatchupPosition(m) => ConsensusMessage::CatchupPosition {
+                leadership_term_id: m.leadership_term_id,
+                log_position: m.log_position,
+                follower_member_id: m.follower_member_id,
+                catchup_endpoint: m.catchup_endpoint.to_owned(),
+            },
+            ClusterMessage::StopCatchup(m) => ConsensusMessage::StopCatchup(m),
+            _ => return Ok(()),
+        };
+        if let Some(election) = self.election.as_mut() {
+            election.on_message(now_ns, &message);
+            return Ok(());
+        }
+        match message {
+            ConsensusMessage::AppendPosition(m) => {
+                if self.role == Role::Leader
+                    && m.leadership_term_id == self.leadership_term_id
+                    && let Some(index) = self.member_index(m.follower_member_id)
+                {
+                    let member = &mut self.members[index];
+                    member.log_position = member.log_position.max(m.log_position);
+                    member.leadership_term_id = m.leadership_term_id;
+                    member.time_of_last_append_position_ns = now_ns;
+                } else if m.leadership_term_id > self.leadership_term_id {
+                    self.enter_election(now_ns, "append position from a newer term");
+                }
+            }
+            ConsensusMessage::CommitPosition(m) => {
+                if m.leadership_term_id == self.leadership_term_id && self.role != Role::Leader {
+                    self.notified_commit_position = self.notified_commit_position.max(m.log_position);
+                    self.time_of_last_log_update_ns = now_ns;
+                } else if m.leadership_term_id > self.leadership_term_id {
+                    self.enter_election(now_ns, "commit position from a newer term");
+                }
+            }
+            ConsensusMessage::NewLeadershipTerm(m) => {
+                if m.leadership_term_id == self.leadership_term_id && self.role != Role::Leader {
+                    self.notified_commit_position = self.notified_commit_position.max(m.commit_position);
+                    self.time_of_last_log_update_ns = now_ns;
+                } else if m.leadership_term_id > self.leadership_term_id {
+                    self.enter_election(now_ns, "new leadership term");
+                }
+            }
+            ConsensusMessage::RequestVote(m) => {
+                if m.candidate_term_id > self.leadership_term_id {
+                    self.enter_election(now_ns, "request vote from a newer term");
+                    if let Some(election) = self.election.as_mut() {
+                        election.on_request_vote(now_ns, &m);
+                    }
+                }
+            }
+            ConsensusMessage::CanvassPosition(m) => self.on_canvass_position_as_member(&m),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// A member canvassing while this node is leader: tell it about the current term so it can join.
+    fn on_canvass_position_as_member(&mut self, message: &CanvassPosition) {
+        if self.role != Role::Leader || message.leadership_term_id > self.leadership_term_id {
+            return;
+        }
+        let Some(publication) = self.log_publication.as_ref() else { return };
+        let log_position = publication.position();
+        let term_base = self
+            .recording_log
+            .find_term_entry(self.leadership_term_id)
+            .map_or(0, |entry| entry.term_base_log_position);
+        let (next_term, next_base, next_position) =
+            match self.recording_log.find_term_entry(message.log_leadership_term_id + 1) {
+                Some(next) => (next.leadership_term_id, next.term_base_log_position, next.log_position),
+                None => (NULL_VALUE, NULL_POSITION, NULL_POSITION),
+            };
+        let reply = NewLeadershipTerm {
+            log_leadership_term_id: message.log_leadership_term_id,
+            next_leadership_term_id: next_term,
+            next_term_base_log_position: next_base,
+            next_log_position: next_position,
+            leadership_term_id: self.leadership_term_id,
+            term_base_log_position: term_base,
+            log_position,
+            leader_recording_id: self.log_recording_id,
+            timestamp: self.cluster_time(),
+            leader_member_id: self.config.member_id,
+            log_session_id: self.log_session_id,
+            app_version: self.config.election.app_version,
+            is_startup: BooleanType::False,
+            commit_position: self.commit_position.get(),
+        };
+        self.send_consensus(message.follower_member_id, &ConsensusMessage::NewLeadershipTerm(reply));
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Services (control stream)
+
+    fn poll_control(&mut self) -> Result<usize, ConsensusModuleError> {
+        self.control_inbox.clear();
+        let inbox = &mut self.control_inbox;
+        let fragments = self
+            .control_subscription
+            .poll(&mut |fragment, header| inbox.on_fragment(fragment, header), CONTROL_FRAGMENT_LIMIT);
+        let inbox = std::mem::take(&mut self.control_inbox);
+        for index in 0..inbox.len() {
+            let (bytes, _) = inbox.get(index);
+            self.on_control_message(bytes);
+        }
+        self.control_inbox = inbox;
+        Ok(fragments)
+    }
+
+    fn on_control_message(&mut self, bytes: &[u8]) {
+        let Ok(message) = protocol::cluster::decode_any(bytes) else { return };
+        match message {
+            ClusterMessage::ServiceAck(ack) => {
+                if let Some(slot) =
+                    usize::try_from(ack.service_id).ok().and_then(|i| self.service_ack_ids.get_mut(i))
+                {
+                    *slot = (*slot).max(ack.ack_id);
+                    if ack.ack_id == 0 {
+                        self.service_client_ids[ack.service_id as usize] = ack.relevant_id;
+                    }
+                }
+            }
+            ClusterMessage::ScheduleTimer(timer) => {
+                if let Some(count) = self.fired_timers_from_log.get_mut(&timer.correlation_id) {
+                    *count -= 1;
+                    if *count == 0 {
+                        self.fired_timers_from_log.remove(&timer.correlation_id);
+                    }
+                } else {
+                    self.timers.insert(timer.correlation_id, timer.deadline);
+                }
+            }
+            ClusterMessage::CancelTimer(timer) => {
+                self.timers.remove(&timer.correlation_id);
+            }
+            ClusterMessage::CloseSession(close) => {
+                if self.role == Role::Leader
+                    && self
+                        .sessions
+                        .get(&close.cluster_session_id)
+                        .is_some_and(|s| s.state == SessionState::Open)
+                {
+                    self.close_session(close.cluster_session_id, CloseReason::ServiceAction);
+                }
+            }
+            ClusterMessage::SessionMessage(message) => {
+                // A service message: every node's service sends the same ones, only the leader appends.
+                let id = self.next_service_session_id;
+                self.next_service_session_id += 1;
+                if id > self.log_service_session_id {
+                    self.service_messages.push_back(message.payload.to_vec());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn services_acked(&self, ack_id: i64) -> bool {
+        self.service_ack_ids.iter().all(|id| *id >= ack_id)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn send_join_log(
+        &mut self,
+        channel: &str,
+        stream_id: i32,
+        session_id: i32,
+        log_position: i64,
+        max_log_position: i64,
+        role: Role,
+        is_startup: bool,
+    ) -> bool {
+        let message = ClusterMessage::JoinLog(JoinLog {
+            log_position,
+            max_log_position,
+            member_id: self.config.member_id,
+            log_session_id: session_id,
+            log_stream_id: stream_id,
+            is_startup: boolean(is_startup),
+            role: role.code(),
+            is_standby: BooleanType::False,
+            log_channel: channel,
+        });
+        if self.config.service_count == 0 || self.send_to_services(&message) {
+            self.expected_ack_id += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Timers and service messages (leader)
+
+    fn poll_timers(&mut self) -> usize {
+        let now = self.cluster_time();
+        let expired: Vec<i64> = self
+            .timers
+            .iter()
+            .filter(|(_, deadline)| **deadline <= now)
+            .map(|(id, _)| *id)
+            .take(20)
+            .collect();
+        let mut work = 0;
+        for correlation_id in expired {
+            let event = ClusterMessage::TimerEvent(TimerEvent {
+                leadership_term_id: self.leadership_term_id,
+                correlation_id,
+                timestamp: now,
+            });
+            if self.append_message(&event).is_none() {
+                break;
+            }
+            self.timers.remove(&correlation_id);
+            work += 1;
+        }
+        work
+    }
+
+    fn append_service_messages(&mut self) -> usize {
+        let mut work = 0;
+        while work < 20 {
+            let Some(payload) = self.service_messages.front().cloned() else { break };
+            let id = self.log_service_session_id.max(i64::MIN) + 1;
+            if self.append_session_message(id, &payload).is_none() {
+                break;
+            }
+            self.log_service_session_id = id;
+            self.service_messages.pop_front();
+            work += 1;
+        }
+        work
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Ingress and sessions
+
+    fn poll_ingress(&mut self, now_ns: i64) -> Result<usize, ConsensusModuleError> {
+        self.ingress_inbox.clear();
+        let inbox = &mut self.ingress_inbox;
+        let fragments = self
+            .ingress_subscription
+            .poll(&mut |fragment, header| inbox.on_fragment(fragment, header), INGRESS_FRAGMENT_LIMIT);
+        let inbox = std::mem::take(&mut self.ingress_inbox);
+        for index in 0..inbox.len() {
+            let (bytes, _) = inbox.get(index);
+            self.on_ingress_message(now_ns, bytes)?;
+        }
+        self.ingress_inbox = inbox;
+        Ok(fragments)
+    }
+
+    fn on_ingress_message(&mut self, now_ns: i64, bytes: &[u8]) -> Result<(), ConsensusModuleError> {
+        let Ok(message) = protocol::cluster::decode_any(bytes) else { return Ok(()) };
+        match message {
+            ClusterMessage::SessionConnectRequest(request) => {
+                self.on_session_connect(
+                    now_ns,
+                    request.correlation_id,
+                    request.response_stream_id,
+                    request.version,
+                    request.response_channel,
+                    request.encoded_credentials,
+                )?;
+            }
+            ClusterMessage::SessionMessage(message) if self.role == Role::Leader => {
+                let session_id = message.header.cluster_session_id;
+                if message.header.leadership_term_id == self.leadership_term_id
+                    && self.sessions.get(&session_id).is_some_and(|s| s.state == SessionState::Open)
+                    && self.append_session_message(session_id, message.payload).is_some()
+                    && let Some(session) = self.sessions.get_mut(&session_id)
+                {
+                    session.last_activity_ns = now_ns;
+                }
+            }
+            ClusterMessage::SessionKeepAlive(keep_alive) if self.role == Role::Leader => {
+                if keep_alive.leadership_term_id == self.leadership_term_id
+                    && let Some(session) = self.sessions.get_mut(&keep_alive.cluster_session_id)
+                {
+                    session.last_activity_ns = now_ns;
+                }
+            }
+            ClusterMessage::SessionCloseRequest(close) if self.role == Role::Leader => {
+                if close.leadership_term_id == self.leadership_term_id
+                    && self
+                        .sessions
+                        .get(&close.cluster_session_id)
+                        .is_some_and(|s| s.state == SessionState::Open)
+                {
+                    self.close_session(close.cluster_session_id, CloseReason::ClientAction);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn on_session_connect(
+        &mut self,
+        now_ns: i64,
+        correlation_id: i64,
+        response_stream_id: i32,
+        version: i32,
+        response_channel: &str,
+        credentials: &[u8],
+    ) -> Result<(), ConsensusModuleError> {
+        let _ = credentials;
+        if self.role != Role::Leader || self.election.is_some() {
+            // Followers (and nodes in an election) redirect to the leader they know.
+            let Ok(publication) = self.aeron.add_publication(response_channel, response_stream_id) else {
+                return Ok(());
+            };
+            self.redirects.push(Redirect {
+                correlation_id,
+                publication,
+                deadline_ns: now_ns + self.config.session_timeout_ns,
+            });
+            return Ok(());
+        }
+        let id = self.next_session_id;
+        self.next_session_id += 1;
+        let response = self.aeron.add_publication(response_channel, response_stream_id).ok();
+        let open_count = self.sessions.len();
+        let rejection = if version >> 16 != protocol::cluster::CLIENT_PROTOCOL_SEMANTIC_VERSION >> 16 {
+            Some((EventCode::Error, format!("invalid client version {version}")))
+        } else if open_count >= self.config.max_concurrent_sessions {
+            Some((EventCode::Error, "concurrent session limit".to_owned()))
+        } else {
+            None
+        };
+        self.sessions.insert(
+            id,
+            ClusterSession {
+                id,
+                correlation_id,
+                response_stream_id,
+                response_channel: response_channel.to_owned(),
+                principal: Vec::new(),
+                state: if rejection.is_some() { SessionState::Rejected } else { SessionState::Connecting },
+                response,
+                last_activity_ns: now_ns,
+                opened_log_position: NULL_POSITION,
+                rejection,
+                new_leader_event_pending: false,
+            },
+        );
+        Ok(())
+    }
+
+    fn process_redirects(&mut self, now_ns: i64) -> usize {
+        if self.redirects.is_empty() {
+            return 0;
+        }
+        let detail = self.ingress_endpoints();
+        let leader_member_id = self.leader_member_id;
+        let leadership_term_id = self.leadership_term_id;
+        let heartbeat_timeout_ns = self.config.election.leader_heartbeat_timeout_ns;
+        let mut work = 0;
+        self.redirects.retain(|redirect| {
+            if now_ns >= redirect.deadline_ns {
+                return false;
+            }
+            if !redirect.publication.is_connected() {
+                return true;
+            }
+            let event = SessionEvent {
+                cluster_session_id: NULL_VALUE,
+                correlation_id: redirect.correlation_id,
+                leadership_term_id,
+                leader_member_id,
+                code: EventCode::Redirect,
+                version: protocol::cluster::CLIENT_PROTOCOL_SEMANTIC_VERSION,
+                leader_heartbeat_timeout_ns: heartbeat_timeout_ns,
+                detail: &detail,
+            };
+            let mut bytes = vec![0u8; event.encoded_length()];
+            event.encode(&mut bytes).expect("sized");
+            work += 1;
+            redirect.publication.offer(&bytes).is_err()
+        });
+        work
+    }
+
+    /// Leader slow tick: connect pending sessions, send pending events, time out inactive sessions.
+    fn process_sessions(&mut self, now_ns: i64) -> usize {
+        let mut work = 0;
+        let ids: Vec<i64> = self.sessions.keys().copied().collect();
+        for id in ids {
+            let Some(session) = self.sessions.get(&id) else { continue };
+            let connected = session.response.as_ref().is_some_and(Publication::is_connected);
+            match session.state {
+                SessionState::Connecting | SessionState::Rejected
+                    if now_ns >= session.last_activity_ns + self.config.session_timeout_ns =>
+                {
+                    self.sessions.remove(&id);
+                    work += 1;
+                }
+                SessionState::Rejected if connected => {
+                    let (code, detail) =
+                        session.rejection.clone().unwrap_or((EventCode::Error, String::new()));
+                    if self.send_session_event(id, code, &detail) {
+                        self.sessions.remove(&id);
+                        work += 1;
+                    }
+                }
+                SessionState::Connecting if connected => {
+                    let open = ClusterMessage::SessionOpenEvent(SessionOpenEvent {
+                        leadership_term_id: self.leadership_term_id,
+                        correlation_id: session.correlation_id,
+                        cluster_session_id: id,
+                        timestamp: self.cluster_time(),
+                        response_stream_id: session.response_stream_id,
+                        response_channel: &session.response_channel.clone(),
+                        encoded_principal: &session.principal.clone(),
+                    });
+                    if let Some(position) = self.append_message(&open) {
+                        let session = self.sessions.get_mut(&id).expect("present");
+                        session.state = SessionState::Open;
+                        session.opened_log_position = position;
+                        session.last_activity_ns = now_ns;
+                        self.send_session_event(id, EventCode::Ok, "");
+                        work += 1;
+                    }
+                }
+                SessionState::Open => {
+                    if session.new_leader_event_pending && connected {
+                        let event = NewLeaderEvent {
+                            leadership_term_id: self.leadership_term_id,
+                            cluster_session_id: id,
+                            leader_member_id: self.config.member_id,
+                            ingress_endpoints: &self.ingress_endpoints(),
+                        };
+                        let mut bytes = vec![0u8; event.encoded_length()];
+                        event.encode(&mut bytes).expect("sized");
+                        if session.response.as_ref().is_some_and(|p| p.offer(&bytes).is_ok()) {
+                            self.sessions.get_mut(&id).expect("present").new_leader_event_pending = false;
+                            work += 1;
+                        }
+                    } else if now_ns >= session.last_activity_ns + self.config.session_timeout_ns {
+                        self.send_session_event(id, EventCode::Closed, "TIMEOUT");
+                        self.close_session(id, CloseReason::Timeout);
+                        work += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+        work
+    }
+
+    fn close_session(&mut self, id: i64, reason: CloseReason) {
+        let event = ClusterMessage::SessionCloseEvent(SessionCloseEvent {
+            leadership_term_id: self.leadership_term_id,
+            cluster_session_id: id,
+            timestamp: self.cluster_time(),
+            close_reason: reason,
+        });
+        if self.append_message(&event).is_some() {
+            if reason == CloseReason::ServiceAction {
+                self.send_session_event(id, EventCode::Closed, "SERVICE_ACTION");
+            }
+            self.sessions.remove(&id);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Following the log (follower) and replaying it
+
+    fn follow_log(&mut self, now_ns: i64) -> Result<usize, ConsensusModuleError> {
+        let limit = self.notified_commit_position.min(self.read_append_position());
+        let session_id = self.log_session_id;
+        let Some(subscription) = self.log_subscription.as_mut() else { return Ok(0) };
+        let Some(image) = subscription.image_by_session_id(session_id).cloned() else { return Ok(0) };
+        self.log_inbox.clear();
+        let inbox = &mut self.log_inbox;
+        let fragments = image.bounded_poll(
+            &mut |fragment, header| inbox.on_fragment(fragment, header),
+            limit,
+            LOG_FRAGMENT_LIMIT,
+        );
+        let inbox = std::mem::take(&mut self.log_inbox);
+        for index in 0..inbox.len() {
+            let (bytes, position) = inbox.get(index);
+            self.on_log_entry(now_ns, bytes, position);
+        }
+        self.log_inbox = inbox;
+        if fragments == 0 && image.is_closed() {
+            self.enter_election(now_ns, "log disconnected from leader");
+            return Ok(1);
+        }
+        self.log_position = self.log_position.max(image.position());
+        self.update_commit_position(self.log_position);
+        Ok(fragments)
+    }
+
+    /// The module's view of one log entry (followers and replays): sessions, timers, service messages.
+    fn on_log_entry(&mut self, now_ns: i64, bytes: &[u8], position: i64) {
+        self.log_position = position;
+        let Ok(message) = protocol::cluster::decode_any(bytes) else { return };
+        match message {
+            ClusterMessage::SessionOpenEvent(open) => {
+                self.next_session_id = self.next_session_id.max(open.cluster_session_id + 1);
+                self.sessions.insert(
+                    open.cluster_session_id,
+                    ClusterSession {
+                        id: open.cluster_session_id,
+                        correlation_id: open.correlation_id,
+                        response_stream_id: open.response_stream_id,
+                        response_channel: open.response_channel.to_owned(),
+                        principal: open.encoded_principal.to_vec(),
+                        state: SessionState::Open,
+                        response: None,
+                        last_activity_ns: now_ns,
+                        opened_log_position: position,
+                        rejection: None,
+                        new_leader_event_pending: false,
+                    },
+                );
+            }
+            ClusterMessage::SessionCloseEvent(close) => {
+                self.sessions.remove(&close.cluster_session_id);
+            }
+            ClusterMessage::SessionMessage(message) => {
+                let id = message.header.cluster_session_id;
+                if id < 0 {
+                    self.log_service_session_id = self.log_service_session_id.max(id);
+                    // Followers forget queued service messages the leader already appended.
+                    if let Some(_front) = self.service_messages.front()
+                        && self.next_service_session_id <= id + 1
+                    {
+                        self.service_messages.pop_front();
+                    }
+                } else if let Some(session) = self.sessions.get_mut(&id) {
+                    session.last_activity_ns = now_ns;
+                }
+            }
+            ClusterMessage::TimerEvent(timer) => {
+                if self.timers.remove(&timer.correlation_id).is_none() {
+                    *self.fired_timers_from_log.entry(timer.correlation_id).or_insert(0) += 1;
+                }
+            }
+            ClusterMessage::NewLeadershipTermEvent(event) => {
+                self.leadership_term_id = self.leadership_term_id.max(event.leadership_term_id);
+            }
+            _ => {}
+        }
+    }
+
+    fn replay_work(&mut self, now_ns: i64) -> usize {
+        let Some(replay) = self.log_replay.as_mut() else { return 0 };
+        if !replay.join_log_sent {
+            return 0;
+        }
+        let session_id = replay.replay_session_id as i32;
+        let to_position = replay.to_position;
+        let Some(image) = replay.subscription.image_by_session_id(session_id).cloned() else { return 0 };
+        self.log_inbox.clear();
+        let inbox = &mut self.log_inbox;
+        let fragments = image.bounded_poll(
+            &mut |fragment, header| inbox.on_fragment(fragment, header),
+            to_position,
+            LOG_FRAGMENT_LIMIT,
+        );
+        let inbox = std::mem::take(&mut self.log_inbox);
+        for index in 0..inbox.len() {
+            let (bytes, position) = inbox.get(index);
+            self.on_log_entry(now_ns, bytes, position);
+        }
+        self.log_inbox = inbox;
+        let position = image.position();
+        self.update_commit_position(position);
+        if let Some(replay) = self.log_replay.as_mut() {
+            replay.position = position;
+            if position >= replay.to_position
+                && let Some(election) = self.election.as_mut()
+            {
+                election.on_replay_complete(position);
+            }
+        }
+        fragments
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Elections
+
+    fn start_election(&mut self, now_ns: i64, is_node_startup: bool, graceful_closed_leader_id: i32) {
+        self.election_count += 1;
+        let init = ElectionInit {
+            is_node_startup,
+            graceful_closed_leader_id,
+            leadership_term_id: self.leadership_term_id,
+            term_base_log_position: self
+                .recording_log
+                .find_term_entry(self.leadership_term_id)
+                .map_or(self.initial_term_base_log_position.max(0), |e| e.term_base_log_position),
+            log_position: self.commit_position.get(),
+            append_position: self.append_position,
+            persisted_candidate_term_id: self.node_state.candidate_term().candidate_term_id,
+            members: self.members.clone(),
+            this_member_id: self.config.member_id,
+            log_recording_id: self.log_recording_id,
+            term_history: self.recording_log.term_history(),
+            time_of_last_leader_update_ns: self.time_of_last_log_update_ns,
+        };
+        let seed = self.prng.next_u64();
+        let mut election = Election::new(init, self.config.election.clone(), Prng::from_seed(seed), now_ns);
+        election.do_work(now_ns);
+        self.election = Some(election);
+    }
+
+    fn enter_election(&mut self, now_ns: i64, _reason: &'static str) {
+        if self.election.is_some() {
+            return;
+        }
+        self.set_role(Role::Follower);
+        self.start_election(now_ns, false, NULL_VALUE as i32);
+    }
+
+    fn election_work(&mut self, now_ns: i64) -> Result<usize, ConsensusModuleError> {
+        let mut work = self.replay_work(now_ns);
+        work += self.log_join_work()?;
+        if self.pending_prepare {
+            work += self.prepare_work();
+        }
+        let Some(election) = self.election.as_mut() else { return Ok(work) };
+        work += election.do_work(now_ns);
+        self.election_state_counter.set_ordered(election.state().code() as i64);
+        for _ in 0..16 {
+            let commands = match self.election.as_mut() {
+                Some(election) => election.take_commands(),
+                None => break,
+            };
+            if commands.is_empty() {
+                break;
+            }
+            for command in commands {
+                work += 1;
+                if let Err(error) = self.execute(now_ns, command) {
+                    match self.election.as_mut() {
+                        Some(election) => election.handle_error(now_ns, "consensus module command failed"),
+                        None => return Err(error),
+                    }
+                }
+            }
+        }
+        if let Some((term, position)) = self.pending_new_term_event
+            && self.append_new_leadership_term_event(term, position)
+        {
+            self.pending_new_term_event = None;
+        }
+        Ok(work)
+    }
+
+    fn execute(&mut self, now_ns: i64, command: ElectionCommand) -> Result<(), ConsensusModuleError> {
+        match command {
+            ElectionCommand::StateChange { to, .. } => {
+                self.election_state_counter.set_ordered(to.code() as i64);
+            }
+            ElectionCommand::RoleChange(role) => self.set_role(role),
+            ElectionCommand::Send { to_member_id, message } => {
+                self.send_consensus(to_member_id, &message);
+            }
+            ElectionCommand::PersistCandidateTermId { candidate_term_id, log_position } => {
+                let timestamp = self.cluster_time();
+                self.node_state.update_candidate_term_id(candidate_term_id, log_position, timestamp)?;
+            }
+            ElectionCommand::PrepareForNewLeadership { log_position } => {
+                self.prepare_for_new_leadership(log_position)?;
+            }
+            ElectionCommand::StopLogReplication | ElectionCommand::StopAllCatchups => {}
+            ElectionCommand::StopLogReplay => {
+                if let Some(replay) = self.log_replay.take() {
+                    let _ = self.archive.stop_replay(replay.replay_session_id);
+                }
+            }
+            ElectionCommand::CloseLogSubscription => self.close_log_subscription()?,
+            ElectionCommand::CreateLogPublication { leadership_term_id, append_position } => {
+                self.create_log_publication(leadership_term_id, append_position)?;
+            }
+            ElectionCommand::StartLogReplay { from_position, to_position } => {
+                self.start_log_replay(from_position, to_position)?;
+            }
+            ElectionCommand::JoinLogAsLeader {
+                leadership_term_id,
+                log_position,
+                log_session_id,
+                is_startup,
+            } => {
+                self.leadership_term_id = leadership_term_id;
+                self.log_position = log_position;
+                self.start_log_recording(SourceLocation::Local)?;
+                let channel = format!("aeron-spy:{}", self.log_publication_channel);
+                let sent = self.send_join_log(
+                    &channel,
+                    self.config.log_stream_id,
+                    log_session_id,
+                    log_position,
+                    i64::MAX,
+                    Role::Leader,
+                    is_startup,
+                );
+                self.log_join = LogJoin::Leader { session_id: log_session_id, join_log_sent: sent };
+            }
+            ElectionCommand::EnsureRecordingLogCoherent {
+                leadership_term_id,
+                term_base_log_position,
+                log_position,
+            } => {
+                let timestamp = self.cluster_time();
+                self.recording_log.ensure_coherent(
+                    self.log_recording_id,
+                    self.initial_log_leadership_term_id,
+                    self.initial_term_base_log_position,
+                    leadership_term_id,
+                    term_base_log_position,
+                    log_position,
+                    timestamp,
+                )?;
+            }
+            ElectionCommand::TruncateLog { log_leadership_term_id, position } => {
+                if self.log_recording_id != NULL_VALUE {
+                    self.archive.truncate_recording(self.log_recording_id, position)?;
+                }
+                let _ = log_leadership_term_id;
+                self.append_position = position;
+            }
+            ElectionCommand::StartLogReplication { .. } => {
+                // Not supported yet: the election times out and retries (see the module docs).
+            }
+            ElectionCommand::AddFollowerSubscription { log_session_id } => {
+                self.add_follower_subscription(log_session_id)?;
+            }
+            ElectionCommand::AddCatchupLogDestination { .. }
+            | ElectionCommand::RemoveCatchupLogDestination => {}
+            ElectionCommand::AddLiveLogDestination { .. } => {}
+            ElectionCommand::StartFollowerCatchupReplay { .. }
+            | ElectionCommand::StopFollowerCatchupReplay { .. } => {}
+            ElectionCommand::UpdateCommitPosition { position } => self.update_commit_position(position),
+            ElectionCommand::AppendNewLeadershipTermEvent { leadership_term_id, log_position } => {
+                if !self.append_new_leadership_term_event(leadership_term_id, log_position) {
+                    self.pending_new_term_event = Some((leadership_term_id, log_position));
+                }
+            }
+            ElectionCommand::ElectionComplete {
+                role,
+                leader_member_id,
+                leadership_term_id,
+                log_position,
+                log_session_id,
+                is_leader_startup,
+            } => {
+                self.election_complete(
+                    now_ns,
+                    role,
+                    leader_member_id,
+                    leadership_term_id,
+                    log_position,
+                    log_session_id,
+                    is_leader_startup,
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn append_new_leadership_term_event(&mut self, leadership_term_id: i64, log_position: i64) -> bool {
+        let term_base = self
+            .recording_log
+            .find_term_entry(leadership_term_id)
+            .map_or(log_position, |entry| entry.term_base_log_position);
+        let event = ClusterMessage::NewLeadershipTermEvent(NewLeadershipTermEvent {
+            leadership_term_id,
+            log_position,
+            timestamp: self.cluster_time(),
+            term_base_log_position: term_base,
+            leader_member_id: self.config.member_id,
+            log_session_id: self.log_session_id,
+            time_unit: ClusterTimeUnit::Millis,
+            app_version: self.config.election.app_version,
+        });
+        self.append_message(&event).is_some()
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn election_complete(
+        &mut self,
+        now_ns: i64,
+        role: Role,
+        leader_member_id: i32,
+        leadership_term_id: i64,
+        log_position: i64,
+        log_session_id: i32,
+        is_leader_startup: bool,
+    ) {
+        self.set_role(role);
+        self.leader_member_id = leader_member_id;
+        self.leadership_term_id = leadership_term_id;
+        self.log_session_id = log_session_id;
+        self.log_position = log_position;
+        self.time_of_last_log_update_ns = now_ns;
+        self.time_of_last_commit_send_ns = 0;
+        self.last_append_position_sent = NULL_POSITION;
+        self.notified_commit_position = self.notified_commit_position.max(self.commit_position.get());
+        self.election = None;
+        self.log_join = LogJoin::None;
+        for member in &mut self.members {
+            if member.id != self.config.member_id {
+                member.time_of_last_append_position_ns = now_ns;
+            }
+        }
+        if role == Role::Leader {
+            let response_channels: Vec<(i64, String, i32)> = self
+                .sessions
+                .values()
+                .filter(|s| s.state == SessionState::Open)
+                .map(|s| (s.id, s.response_channel.clone(), s.response_stream_id))
+                .collect();
+            for (id, channel, stream_id) in response_channels {
+                if is_leader_startup {
+                    self.close_session(id, CloseReason::Timeout);
+                    continue;
+                }
+                let publication = self.aeron.add_publication(&channel, stream_id).ok();
+                if let Some(session) = self.sessions.get_mut(&id) {
+                    session.response = publication;
+                    session.new_leader_event_pending = true;
+                    session.last_activity_ns = now_ns;
+                }
+            }
+        } else {
+            for session in self.sessions.values_mut() {
+                session.response = None;
+            }
+        }
+    }
+
+    fn prepare_for_new_leadership(&mut self, log_position: i64) -> Result<(), ConsensusModuleError> {
+        self.set_role(Role::Follower);
+        self.log_publication = None;
+        self.log_subscription = None;
+        self.log_join = LogJoin::None;
+        if let Some(replay) = self.log_replay.take() {
+            let _ = self.archive.stop_replay(replay.replay_session_id);
+        }
+        if let Some(subscription_id) = self.log_recording_subscription_id.take() {
+            let _ = self.archive.stop_recording_by_subscription(subscription_id);
+        }
+        // Sessions opened after the committed position never made it: drop them; pending ones too.
+        self.sessions.retain(|_, s| s.state == SessionState::Open && s.opened_log_position <= log_position);
+        for session in self.sessions.values_mut() {
+            session.response = None;
+        }
+        self.redirects.clear();
+        self.commit_position.set_ordered(self.commit_position.get().max(log_position));
+        self.pending_prepare = true;
+        Ok(())
+    }
+
+    /// Waits for the stopped log recording to be closed by the archive, then reports its stop position.
+    fn prepare_work(&mut self) -> usize {
+        if let Some(counter_id) = self.recording_counter_id {
+            let counters = self.aeron.counters_reader();
+            if RecordingPos::is_active(&counters, counter_id, self.log_recording_id) {
+                return 0;
+            }
+            self.recording_counter_id = None;
+        }
+        let stop_position = if self.log_recording_id != NULL_VALUE {
+            match self.archive.get_stop_position(self.log_recording_id) {
+                Ok(position) => position,
+                Err(_) => return 0,
+            }
+        } else {
+            NULL_POSITION
+        };
+        if stop_position != NULL_POSITION {
+            self.append_position = stop_position;
+        }
+        self.pending_prepare = false;
+        if let Some(election) = self.election.as_mut() {
+            election.on_new_leadership_prepared(stop_position);
+        }
+        1
+    }
+
+    fn log_channel_with_position(
+        &self,
+        append_position: i64,
+    ) -> Result<Vec<(&'static str, String)>, ConsensusModuleError> {
+        let mut settings = Vec::new();
+        match self.recording_extent() {
+            Some(extent) => {
+                let bits = extent.term_buffer_length.trailing_zeros();
+                let term_id = extent.initial_term_id.wrapping_add((append_position >> bits) as i32);
+                let term_offset = append_position & (extent.term_buffer_length as i64 - 1);
+                settings.push(("init-term-id", extent.initial_term_id.to_string()));
+                settings.push(("term-id", term_id.to_string()));
+                settings.push(("term-offset", term_offset.to_string()));
+                settings.push(("term-length", extent.term_buffer_length.to_string()));
+                settings.push(("mtu", extent.mtu_length.to_string()));
+            }
+            None if append_position > 0 => {
+                return Err(ConsensusModuleError::Config(format!(
+                    "log recording {} unknown to the archive at append position {append_position}",
+                    self.log_recording_id
+                )));
+            }
+            None => {
+                settings.push(("init-term-id", "0".into()));
+                settings.push(("term-id", "0".into()));
+                settings.push(("term-offset", "0".into()));
+            }
+        }
+        Ok(settings)
+    }
+
+    fn recording_extent(&self) -> Option<RecordingExtent> {
+        *self.cached_extent.as_ref()?
+    }
+
+    fn create_log_publication(
+        &mut self,
+        leadership_term_id: i64,
+        append_position: i64,
+    ) -> Result<(), ConsensusModuleError> {
+        self.refresh_extent()?;
+        let mut settings = self.log_channel_with_position(append_position)?;
+        settings.push(("control-mode", "manual".into()));
+        settings.push(("alias", format!("log-cm-{}", self.config.member_id)));
+        if self.members.len() == 1 {
+            settings.push(("ssc", "true".into()));
+        }
+        let channel = ConsensusModuleConfig::channel_with(&self.config.log_channel, &settings)
+            .map_err(ConsensusModuleError::Config)?;
+        let publication = self.aeron.add_exclusive_publication(&channel, self.config.log_stream_id)?;
+        for member in self.members.iter().filter(|m| m.id != self.config.member_id) {
+            publication.add_destination(&format!("aeron:udp?endpoint={}", member.log_endpoint))?;
+        }
+        self.log_session_id = publication.session_id();
+        self.log_publication_channel = channel;
+        self.log_publication = Some(publication);
+        self.leadership_term_id = leadership_term_id;
+        if let Some(election) = self.election.as_mut() {
+            election.on_log_publication_ready(self.log_session_id, self.log_recording_id);
+        }
+        Ok(())
+    }
+
+    fn refresh_extent(&mut self) -> Result<(), ConsensusModuleError> {
+        self.cached_extent = Some(if self.log_recording_id != NULL_VALUE {
+            self.archive.list_recording(self.log_recording_id)?.map(|d| RecordingExtent {
+                start_position: d.start_position,
+                stop_position: d.stop_position,
+                initial_term_id: d.initial_term_id,
+                term_buffer_length: d.term_buffer_length,
+                mtu_length: d.mtu_length,
+                session_id: d.session_id,
+            })
+        } else {
+            None
+        });
+        Ok(())
+    }
+
+    fn follower_log_channel(&self, log_session_id: i32) -> String {
+        format!("aeron:udp?endpoint={}|session-id={log_session_id}", self.this_member().log_endpoint)
+    }
+
+    fn add_follower_subscription(&mut self, log_session_id: i32) -> Result<(), ConsensusModuleError> {
+        let channel = self.follower_log_channel(log_session_id);
+        let subscription = self.aeron.add_subscription(&channel, self.config.log_stream_id)?;
+        self.log_subscription = Some(subscription);
+        self.log_subscription_channel = channel;
+        self.log_session_id = log_session_id;
+        self.start_log_recording(SourceLocation::Remote)?;
+        self.log_join =
+            LogJoin::Follower { session_id: log_session_id, join_position: None, join_log_sent: false };
+        Ok(())
+    }
+
+    fn close_log_subscription(&mut self) -> Result<(), ConsensusModuleError> {
+        self.log_subscription = None;
+        if let Some(subscription_id) = self.log_recording_subscription_id.take() {
+            let _ = self.archive.stop_recording_by_subscription(subscription_id);
+        }
+        self.recording_counter_id = None;
+        self.log_join = LogJoin::None;
+        Ok(())
+    }
+
+    fn start_log_recording(&mut self, source: SourceLocation) -> Result<(), ConsensusModuleError> {
+        let (channel, stream_id) = match source {
+            SourceLocation::Local => (self.log_publication_channel.clone(), self.config.log_stream_id),
+            _ => (self.log_subscription_channel.clone(), self.config.log_stream_id),
+        };
+        let subscription_id = if self.log_recording_id == NULL_VALUE {
+            self.archive.start_recording(&channel, stream_id, source, true)?
+        } else {
+            self.archive.extend_recording(self.log_recording_id, &channel, stream_id, source, true)?
+        };
+        self.log_recording_subscription_id = Some(subscription_id);
+        self.recording_counter_id = None;
+        Ok(())
+    }
+
+    /// Finds the recording counter of the log session (its recording id too, for a new recording).
+    fn find_recording_counter(&mut self, session_id: i32) -> bool {
+        if self.recording_counter_id.is_some() {
+            return true;
+        }
+        let counters = self.aeron.counters_reader();
+        let Some(counter_id) = RecordingPos::find_counter_id_by_session(&counters, session_id) else {
+            return false;
+        };
+        let Some(recording_id) = RecordingPos::get_recording_id(&counters, counter_id) else { return false };
+        self.log_recording_id = recording_id;
+        self.recording_counter_id = Some(counter_id);
+        true
+    }
+
+    fn log_join_work(&mut self) -> Result<usize, ConsensusModuleError> {
+        match self.log_join {
+            LogJoin::None => Ok(0),
+            LogJoin::Leader { session_id, join_log_sent } => {
+                if !join_log_sent {
+                    let channel = format!("aeron-spy:{}", self.log_publication_channel);
+                    let sent = self.send_join_log(
+                        &channel,
+                        self.config.log_stream_id,
+                        session_id,
+                        self.log_position,
+                        i64::MAX,
+                        Role::Leader,
+                        false,
+                    );
+                    self.log_join = LogJoin::Leader { session_id, join_log_sent: sent };
+                    return Ok(1);
+                }
+                if self.find_recording_counter(session_id) && self.services_acked(self.expected_ack_id - 1) {
+                    self.log_join = LogJoin::None;
+                    self.read_append_position();
+                    if let Some(election) = self.election.as_mut() {
+                        election.on_leader_log_joined();
+                    }
+                    return Ok(1);
+                }
+                Ok(0)
+            }
+            LogJoin::Follower { session_id, join_position, join_log_sent } => {
+                let join_position = match join_position {
+                    Some(position) => position,
+                    None => {
+                        let Some(subscription) = self.log_subscription.as_mut() else { return Ok(0) };
+                        let Some(image) = subscription.image_by_session_id(session_id) else { return Ok(0) };
+                        let position = image.join_position();
+                        self.log_join =
+                            LogJoin::Follower { session_id, join_position: Some(position), join_log_sent };
+                        position
+                    }
+                };
+                if !join_log_sent {
+                    let channel = self.log_subscription_channel.clone();
+                    let sent = self.send_join_log(
+                        &channel,
+                        self.config.log_stream_id,
+                        session_id,
+                        join_position,
+                        i64::MAX,
+                        Role::Follower,
+                        false,
+                    );
+                    self.log_join = LogJoin::Follower {
+                        session_id,
+                        join_position: Some(join_position),
+                        join_log_sent: sent,
+                    };
+                    return Ok(1);
+                }
+                if self.find_recording_counter(session_id) && self.services_acked(self.expected_ack_id - 1) {
+                    self.log_join = LogJoin::None;
+                    self.log_position = join_position;
+                    if let Some(election) = self.election.as_mut() {
+                        election.on_follower_log_joined(join_position);
+                    }
+                    return Ok(1);
+                }
+                Ok(0)
+            }
+        }
+    }
+
+    fn start_log_replay(&mut self, from_position: i64, to_position: i64) -> Result<(), ConsensusModuleError> {
+        let length = to_position - from_position;
+        let replay_session_id = self.archive.start_replay(
+            self.log_recording_id,
+            from_position,
+            length,
+            &self.config.replay_channel,
+            self.config.replay_stream_id,
+        )?;
+        let channel = ConsensusModuleConfig::channel_with(
+            &self.config.replay_channel,
+            &[("session-id", (replay_session_id as i32).to_string())],
+        )
+        .map_err(ConsensusModuleError::Config)?;
+        let subscription = self.aeron.add_subscription(&channel, self.config.replay_stream_id)?;
+        let sent = self.send_join_log(
+            &channel,
+            self.config.replay_stream_id,
+            replay_session_id as i32,
+            from_position,
+            to_position,
+            Role::Follower,
+            true,
+        );
+        self.log_replay = Some(LogReplay {
+            subscription,
+            replay_session_id,
+            to_position,
+            position: from_position,
+            join_log_sent: sent,
+        });
+        Ok(())
+    }
+
+    fn terminate_services(&mut self) {
+        let message = ClusterMessage::ServiceTerminationPosition(ServiceTerminationPosition {
+            log_position: self.commit_position.get(),
+            ack_required: BooleanType::False,
+        });
+        let _ = self.send_to_services(&message);
+    }
+}
+
+impl<S: ArchiveStorage + Send> Agent for ConsensusModuleAgent<S>
+where
+    S::File: Send,
+{
+    fn role_name(&self) -> &str {
+        "consensus-module"
+    }
+
+    fn do_work(&mut self, now_ns: i64) -> Result<usize, AgentTermination> {
+        self.work(now_ns).map_err(|error| AgentTermination::Fatal(error.to_string()))
+    }
+
+    fn on_close(&mut self) {
+        self.terminate_services();
+        self.set_state(ModuleState::Closed);
+        self.archive.close();
+    }
+}

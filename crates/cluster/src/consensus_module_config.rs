@@ -1,0 +1,141 @@
+//! [`ConsensusModuleConfig`]: the settings of one consensus module (Aeron `ConsensusModule.Context`),
+//! with Aeron 1.54's defaults (`reference/aeron-cluster-protocol.md` §1.9).
+//!
+//! Invariants (checked by [`ConsensusModuleConfig::validate`]): the member id is one of the members,
+//! every timeout is positive, the election settings are valid, and the channels parse.
+
+use protocol::channel_uri::{ChannelUri, ChannelUriBuilder};
+use protocol::cluster::defaults;
+
+use crate::cluster_member::ClusterMember;
+use crate::election_config::ElectionConfig;
+
+/// Settings of a consensus module. Build with [`ConsensusModuleConfig::new`] and adjust the public
+/// fields; [`ConsensusModuleConfig::test_min`] shrinks terms and timeouts for tests and the simulator.
+#[derive(Debug, Clone)]
+pub struct ConsensusModuleConfig {
+    /// Cluster id (`aeron.cluster.id`); keys the commit-position counter.
+    pub cluster_id: i32,
+    /// This member's id (`aeron.cluster.member.id`).
+    pub member_id: i32,
+    /// The static membership (`aeron.cluster.members`).
+    pub members: Vec<ClusterMember>,
+    /// Number of clustered services on this node (`aeron.cluster.service.count`, 0..=10).
+    pub service_count: usize,
+    /// Ingress channel template; this member's ingress endpoint is set as `endpoint`.
+    pub ingress_channel: String,
+    /// Ingress stream id (101).
+    pub ingress_stream_id: i32,
+    /// Log channel template (`aeron:udp?term-length=64m`); must not carry positions.
+    pub log_channel: String,
+    /// Log stream id (100).
+    pub log_stream_id: i32,
+    /// Consensus channel template (`aeron:udp`); the peer's consensus endpoint is set as `endpoint`.
+    pub consensus_channel: String,
+    /// Consensus stream id (108).
+    pub consensus_stream_id: i32,
+    /// Control channel to the services (`aeron:ipc?term-length=128k`).
+    pub control_channel: String,
+    /// Consensus module → service stream (104).
+    pub service_stream_id: i32,
+    /// Service → consensus module stream (105).
+    pub consensus_module_stream_id: i32,
+    /// Local log replay channel (`aeron:ipc`).
+    pub replay_channel: String,
+    /// Local log replay stream (103).
+    pub replay_stream_id: i32,
+    /// Election timing (also the leader heartbeat interval and timeout).
+    pub election: ElectionConfig,
+    /// A session without activity for this long is closed with TIMEOUT (10 s).
+    pub session_timeout_ns: i64,
+    /// Maximum concurrent client sessions (10).
+    pub max_concurrent_sessions: usize,
+    /// Seed of the module's random draws (election nomination jitter).
+    pub seed: u64,
+}
+
+impl ConsensusModuleConfig {
+    /// Aeron's defaults for `member_id` of `members`.
+    pub fn new(cluster_id: i32, member_id: i32, members: Vec<ClusterMember>) -> Self {
+        Self {
+            cluster_id,
+            member_id,
+            members,
+            service_count: 1,
+            ingress_channel: "aeron:udp".into(),
+            ingress_stream_id: defaults::INGRESS_STREAM_ID,
+            log_channel: "aeron:udp?term-length=64m".into(),
+            log_stream_id: defaults::LOG_STREAM_ID,
+            consensus_channel: "aeron:udp".into(),
+            consensus_stream_id: defaults::CONSENSUS_STREAM_ID,
+            control_channel: defaults::CONTROL_CHANNEL.into(),
+            service_stream_id: defaults::SERVICE_STREAM_ID,
+            consensus_module_stream_id: defaults::CONSENSUS_MODULE_STREAM_ID,
+            replay_channel: defaults::REPLAY_CHANNEL.into(),
+            replay_stream_id: defaults::REPLAY_STREAM_ID,
+            election: ElectionConfig::default(),
+            session_timeout_ns: 10_000_000_000,
+            max_concurrent_sessions: 10,
+            seed: 0x5eed,
+        }
+    }
+
+    /// Small terms and short timeouts so that elections, term rotation and timeouts happen in every
+    /// test and simulated run (64 KiB log terms, 500 ms heartbeat timeout, 2 s session timeout).
+    pub fn test_min(cluster_id: i32, member_id: i32, members: Vec<ClusterMember>) -> Self {
+        let mut config = Self::new(cluster_id, member_id, members);
+        config.log_channel = "aeron:udp?term-length=64k".into();
+        config.election = ElectionConfig {
+            election_status_interval_ns: 20_000_000,
+            election_timeout_ns: 200_000_000,
+            startup_canvass_timeout_ns: 1_000_000_000,
+            leader_heartbeat_timeout_ns: 500_000_000,
+            leader_heartbeat_interval_ns: 50_000_000,
+            appointed_leader_id: None,
+            app_version: 1,
+            log_term_length: 64 * 1024,
+        };
+        config.session_timeout_ns = 2_000_000_000;
+        config
+    }
+
+    /// Checks the invariants in the module docs; the message names the offending setting.
+    pub fn validate(&self) -> Result<(), String> {
+        if !self.members.iter().any(|m| m.id == self.member_id) {
+            return Err(format!("member.id={} is not among the members", self.member_id));
+        }
+        if self.service_count > 10 {
+            return Err(format!("service.count={} exceeds 10", self.service_count));
+        }
+        if self.session_timeout_ns <= 0 {
+            return Err("session.timeout must be positive".into());
+        }
+        self.election.validate()?;
+        for (name, channel) in [
+            ("ingress.channel", &self.ingress_channel),
+            ("log.channel", &self.log_channel),
+            ("consensus.channel", &self.consensus_channel),
+            ("control.channel", &self.control_channel),
+            ("replay.channel", &self.replay_channel),
+        ] {
+            ChannelUri::parse_template(channel).map_err(|e| format!("{name}={channel}: {e}"))?;
+        }
+        let log = ChannelUri::parse_template(&self.log_channel).map_err(|e| e.to_string())?;
+        for key in ["init-term-id", "term-id", "term-offset"] {
+            if log.get(key).is_some() {
+                return Err(format!("log.channel must not contain {key}: {}", self.log_channel));
+            }
+        }
+        Ok(())
+    }
+
+    /// `template` with `key=value` set (replacing an existing value).
+    pub fn channel_with(template: &str, settings: &[(&str, String)]) -> Result<String, String> {
+        let uri = ChannelUri::parse_template(template).map_err(|e| format!("{template}: {e}"))?;
+        let mut builder = ChannelUriBuilder::from_uri(&uri);
+        for (key, value) in settings {
+            builder = builder.set(key, value.clone());
+        }
+        builder.build().map(|uri| uri.to_string()).map_err(|e| format!("{template}: {e}"))
+    }
+}

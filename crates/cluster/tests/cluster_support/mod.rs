@@ -1,0 +1,233 @@
+//! Whole clusters in one process, single-threaded on a `ManualClock` over the simulated network: per
+//! node a driver (invoker mode), an archive conductor over memory storage and a consensus module, all
+//! stepped together. Blocking client calls step the drivers (and, for archive calls, the archives).
+
+#![allow(dead_code, clippy::disallowed_methods)]
+
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+
+use agrona::{Agent, HeapMemoryStore, ManualClock, NanoClock, Prng};
+use archive::{ArchiveConductor, ArchiveContext, MemoryArchiveStorage};
+use archive_client::{AeronArchive, ArchiveClientContext};
+use client::{Aeron, Context};
+use driver::{DriverContext, MediaDriver, ThreadingMode};
+use fulmar_cluster::{ClusterMember, ConsensusModuleAgent, ConsensusModuleConfig, Role};
+use sim::{LinkConfig, SimNetwork};
+
+pub const START_NS: i64 = 1_000_000_000_000;
+pub const STEP_NS: i64 = 1_000_000;
+
+pub type SharedAgent = Arc<Mutex<Box<dyn Agent>>>;
+pub type SharedCm = Arc<Mutex<ConsensusModuleAgent<MemoryArchiveStorage>>>;
+
+pub struct Node {
+    pub ip: IpAddr,
+    pub store: HeapMemoryStore,
+    pub driver: SharedAgent,
+    pub archive: SharedAgent,
+    pub cm: SharedCm,
+    pub extra: Vec<SharedAgent>,
+    pub alive: bool,
+}
+
+pub struct SimClusterHarness {
+    pub clock: ManualClock,
+    pub net: SimNetwork,
+    pub nodes: Vec<Node>,
+    pub members: String,
+    drivers: Arc<Mutex<Vec<SharedAgent>>>,
+    archives: Arc<Mutex<Vec<SharedAgent>>>,
+}
+
+fn ip(index: usize) -> String {
+    format!("10.0.0.{}", index + 1)
+}
+
+/// Aeron's members string for `count` members on the simulated hosts.
+pub fn members_string(count: usize) -> String {
+    (0..count)
+        .map(|i| {
+            let host = ip(i);
+            format!("{i},{host}:9002,{host}:9003,{host}:9004,{host}:9005,{host}:9001")
+        })
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+fn step_all(agents: &Mutex<Vec<SharedAgent>>, clock: &ManualClock) -> usize {
+    let now_ns = clock.nano_time();
+    let agents: Vec<SharedAgent> = agents.lock().unwrap().clone();
+    agents.iter().map(|a| a.try_lock().map(|mut a| a.do_work(now_ns).unwrap_or(0)).unwrap_or(0)).sum()
+}
+
+impl SimClusterHarness {
+    /// `count` nodes with `service_count` services each (services are added by the caller via `extra`).
+    pub fn new(
+        count: usize,
+        seed: u64,
+        link: LinkConfig,
+        configure: impl Fn(&mut ConsensusModuleConfig),
+    ) -> Self {
+        let clock = ManualClock::new(START_NS);
+        let mut prng = Prng::from_seed(seed);
+        let net = SimNetwork::new(clock.clone(), prng.fork());
+        net.set_default_link(link);
+        let members = members_string(count);
+        let drivers = Arc::new(Mutex::new(Vec::new()));
+        let archives = Arc::new(Mutex::new(Vec::new()));
+        let mut harness = Self { clock, net, nodes: Vec::new(), members: members.clone(), drivers, archives };
+        for index in 0..count {
+            let ip: IpAddr = ip(index).parse().unwrap();
+            let store = HeapMemoryStore::new();
+            let ctx = DriverContext::test_min()
+                .with_memory_store(Arc::new(store.clone()))
+                .with_epoch_clock(Arc::new(harness.clock.clone()))
+                .with_transport_factory(Arc::new(harness.net.for_host(ip)))
+                .with_session_id_seed(seed.wrapping_add(index as u64 * 7919))
+                .with_network_seed(prng.next_u64());
+            let driver = MediaDriver::launch(ctx).expect("driver starts");
+            let mut agents = driver.into_agents(ThreadingMode::Invoker);
+            let driver: SharedAgent = Arc::new(Mutex::new(agents.pop().unwrap()));
+            harness.drivers.lock().unwrap().push(Arc::clone(&driver));
+
+            let archive_aeron = harness.client(&store, false);
+            let mut archive_ctx = ArchiveContext::new(
+                MemoryArchiveStorage::new(),
+                archive_aeron,
+                Arc::new(harness.clock.clone()),
+            );
+            archive_ctx.segment_file_length = 256 * 1024;
+            archive_ctx.archive_id = index as i64;
+            let archive: SharedAgent = Arc::new(Mutex::new(Box::new(
+                ArchiveConductor::new(archive_ctx, harness.clock.nano_time()).expect("archive"),
+            )));
+            harness.archives.lock().unwrap().push(Arc::clone(&archive));
+
+            let cm_aeron = harness.client(&store, false);
+            let archive_client = harness.archive_client(&cm_aeron);
+            let mut config = ConsensusModuleConfig::test_min(
+                0,
+                index as i32,
+                ClusterMember::parse(&members).expect("members"),
+            );
+            config.service_count = 0;
+            config.seed = seed.wrapping_add(index as u64);
+            configure(&mut config);
+            let cm = ConsensusModuleAgent::new(
+                config,
+                cm_aeron,
+                archive_client,
+                MemoryArchiveStorage::new(),
+                Arc::new(harness.clock.clone()),
+                harness.clock.nano_time(),
+            )
+            .expect("consensus module");
+            harness.nodes.push(Node {
+                ip,
+                store,
+                driver,
+                archive,
+                cm: Arc::new(Mutex::new(cm)),
+                extra: Vec::new(),
+                alive: true,
+            });
+        }
+        harness
+    }
+
+    /// A client of the driver of the node with this store; blocking calls step drivers (and archives).
+    pub fn client(&self, store: &HeapMemoryStore, step_archives: bool) -> Aeron {
+        let drivers = Arc::clone(&self.drivers);
+        let archives = Arc::clone(&self.archives);
+        let clock = self.clock.clone();
+        let ctx =
+            Context::new(Arc::new(store.clone()), Arc::new(self.clock.clone()), Arc::new(self.clock.clone()))
+                .driver_timeout_ns(10_000_000_000)
+                .resource_linger_ns(10_000_000)
+                .driver_agent_invoker(Box::new(move |_| {
+                    clock.advance_ns(STEP_NS / 10);
+                    let mut work = step_all(&drivers, &clock);
+                    if step_archives {
+                        work += step_all(&archives, &clock);
+                    }
+                    work
+                }));
+        Aeron::connect(ctx).expect("client connects")
+    }
+
+    fn archive_client(&self, aeron: &Aeron) -> AeronArchive {
+        let drivers = Arc::clone(&self.drivers);
+        let archives = Arc::clone(&self.archives);
+        let clock = self.clock.clone();
+        let invoker_aeron = aeron.clone();
+        let ctx = ArchiveClientContext::new(Arc::new(self.clock.clone()))
+            .message_timeout_ns(5_000_000_000)
+            .agent_invoker(Box::new(move |_| {
+                clock.advance_ns(STEP_NS / 10);
+                let now_ns = clock.nano_time();
+                step_all(&drivers, &clock)
+                    + step_all(&archives, &clock)
+                    + invoker_aeron.conductor_do_work(now_ns)
+            }));
+        AeronArchive::connect(aeron, ctx).expect("archive client connects")
+    }
+
+    pub fn now_ns(&self) -> i64 {
+        self.clock.nano_time()
+    }
+
+    /// One step: the clock moves, then every live node's driver, archive, consensus module and extras run.
+    pub fn step(&self) {
+        self.clock.advance_ns(STEP_NS);
+        let now_ns = self.clock.nano_time();
+        for node in self.nodes.iter().filter(|n| n.alive) {
+            let _ = node.driver.lock().unwrap().do_work(now_ns);
+            let _ = node.archive.lock().unwrap().do_work(now_ns);
+            node.cm.lock().unwrap().do_work(now_ns).expect("consensus module runs");
+            for agent in &node.extra {
+                let _ = agent.lock().unwrap().do_work(now_ns);
+            }
+        }
+    }
+
+    pub fn step_until(&self, max_steps: usize, what: &str, mut done: impl FnMut(&Self) -> bool) {
+        for _ in 0..max_steps {
+            if done(self) {
+                return;
+            }
+            self.step();
+        }
+        assert!(done(self), "{what}: not reached within {max_steps} steps; {}", self.describe());
+    }
+
+    pub fn describe(&self) -> String {
+        self.nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| format!("\n  node {i} alive={} {:?}", n.alive, n.cm.lock().unwrap()))
+            .collect()
+    }
+
+    /// The live leader, if exactly one live node is leader and not electing.
+    pub fn leader(&self) -> Option<usize> {
+        let leaders: Vec<usize> = (0..self.nodes.len())
+            .filter(|&i| {
+                let node = &self.nodes[i];
+                let cm = node.cm.lock().unwrap();
+                node.alive && cm.role() == Role::Leader && !cm.is_electing()
+            })
+            .collect();
+        (leaders.len() == 1).then(|| leaders[0])
+    }
+
+    pub fn followers_ready(&self) -> bool {
+        self.nodes.iter().filter(|n| n.alive).all(|n| !n.cm.lock().unwrap().is_electing())
+    }
+
+    /// Stops stepping node `index` (a crash from the others' point of view).
+    pub fn kill(&mut self, index: usize) {
+        self.nodes[index].alive = false;
+        self.net.isolate(self.nodes[index].ip);
+    }
+}
