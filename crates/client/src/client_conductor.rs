@@ -227,6 +227,11 @@ impl ClientConductor {
         self.core.process_releases();
     }
 
+    /// The reader over the driver's counters.
+    pub(crate) fn counters_reader(&self) -> &CountersReader {
+        &self.core.counters_reader
+    }
+
     /// The termination reason, if terminated.
     pub(crate) fn termination(&self) -> Option<&ClientError> {
         self.core.terminated.as_ref()

@@ -283,6 +283,49 @@ impl Subscription {
         self.shared.channel_status_id.load(Ordering::Acquire)
     }
 
+    /// The bound address (`ip:port`, IPv6 in brackets) of the subscription's receive socket, e.g. the port
+    /// the driver picked for `endpoint=host:0`, read from the driver's `rcv-local-sockaddr` counter (type
+    /// id 14) linked to the channel status counter. `None` for IPC or MDS subscriptions without a
+    /// destination, while the channel is not active, or on the conductor's own thread (callbacks).
+    pub fn resolved_endpoint(&mut self) -> Option<String> {
+        self.local_socket_addresses().into_iter().next()
+    }
+
+    /// Every bound address of the subscription's receive sockets (one per MDS destination), as
+    /// [`Subscription::resolved_endpoint`]. Control path: takes the conductor lock briefly.
+    pub fn local_socket_addresses(&mut self) -> Vec<String> {
+        const ACTIVE: i64 = 1;
+        const LOCAL_SOCKADDR_TYPE_ID: i32 = 14;
+        let status_id = self.channel_status_id();
+        let Ok(conductor) = self.client.lock_conductor() else { return Vec::new() };
+        let reader = conductor.counters_reader().clone();
+        drop(conductor);
+        if status_id < 0
+            || !reader.is_valid_counter_id(status_id)
+            || reader.counter_value(status_id) != ACTIVE
+        {
+            return Vec::new();
+        }
+        let mut addresses = Vec::new();
+        reader.for_each(|counter_id, type_id, key, _label| {
+            if type_id != LOCAL_SOCKADDR_TYPE_ID
+                || reader.counter_value(counter_id) != ACTIVE
+                || key.len() < 8
+            {
+                return;
+            }
+            let linked_status_id = i32::from_le_bytes([key[0], key[1], key[2], key[3]]);
+            let length = i32::from_le_bytes([key[4], key[5], key[6], key[7]]);
+            let Some(address) = usize::try_from(length).ok().and_then(|length| key.get(8..8 + length)) else {
+                return;
+            };
+            if linked_status_id == status_id && !address.is_empty() {
+                addresses.push(String::from_utf8_lossy(address).into_owned());
+            }
+        });
+        addresses
+    }
+
     /// Closes the subscription: closes its images, then asks the driver to remove it (idempotent).
     /// The unavailable-image handler runs for each image on the conductor.
     pub fn close(&mut self) {

@@ -114,6 +114,7 @@ struct AnnouncedPublication {
     stream_id: i32,
     publisher_limit_id: i32,
     log_name: String,
+    channel_status_id: i32,
 }
 
 impl DriverConductor {
@@ -327,7 +328,7 @@ impl DriverConductor {
             session_id: publication.session_id,
             stream_id: publication.stream_id,
             publication_limit_counter_id: publication.publisher_limit_id,
-            channel_status_indicator_id: NO_ID_ALLOCATED,
+            channel_status_indicator_id: publication.channel_status_id,
             log_file_name: &publication.log_name,
         };
         let result = self.client_proxy.on_publication_ready(&ready, is_exclusive);
@@ -572,6 +573,7 @@ impl DriverConductor {
             stream_id: publication.stream_id(),
             publisher_limit_id: publication.publisher_limit_id(),
             log_name: publication.log_name().to_owned(),
+            channel_status_id: NO_ID_ALLOCATED,
         };
         self.link_and_announce_publication(message, &announced, is_exclusive);
         if is_new {

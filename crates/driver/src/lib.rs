@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 pub mod aeron_client;
 mod channel;
+pub mod channel_endpoint_status;
 pub mod client_proxy;
 pub mod cnc_file;
 pub mod driver_conductor;

@@ -7,7 +7,10 @@
 //! - A multicast data group has an odd last byte; its control group is the data group + 1 (same port).
 //! - `canonical_form` is equal for two channels exactly when they may share one socket: same mode, same
 //!   resolved endpoint, control and interface. Multi-destination subscriptions (`control-mode=manual`) are
-//!   never shared.
+//!   never shared by canonical form (only by channel tag).
+//! - A channel tag (the first value of `tags=`) names an endpoint for later channels: a channel with the
+//!   same tag and no endpoint or control of its own (a "wildcard") shares that endpoint; one that names an
+//!   endpoint or control must name the same addresses and a compatible control mode, else it is rejected.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
@@ -51,6 +54,8 @@ pub(crate) struct UdpChannel {
     pub(crate) receiver_window_length: Option<i32>,
     /// Whether `endpoint` is a multicast group.
     pub(crate) is_multicast: bool,
+    /// The channel tag (first value of `tags=`), if any.
+    pub(crate) channel_tag: Option<i64>,
     /// The sharing key (see the module documentation).
     pub(crate) canonical_form: String,
 }
@@ -111,12 +116,23 @@ impl UdpChannel {
                 Err(e) => return Err(invalid(format!("invalid interface={text}: {e}: channel={uri}"))),
             },
         };
+        let channel_tag = match channel.get("tags") {
+            Some(tags) => {
+                let first = tags.split(',').next().unwrap_or_default().trim();
+                Some(parse_i64("channel tag", first).map_err(|e| invalid(format!("{e}: channel={uri}")))?)
+            }
+            None => None,
+        };
         match control_mode {
             ControlMode::Dynamic if control.is_none() => {
                 return Err(invalid(format!("control-mode=dynamic requires control: channel={uri}")));
             }
-            ControlMode::None if endpoint.is_none() && (is_subscription || control.is_none()) => {
-                return Err(invalid(format!("aeron:udp channels need an endpoint: channel={uri}")));
+            ControlMode::None
+                if endpoint.is_none() && channel_tag.is_none() && (is_subscription || control.is_none()) =>
+            {
+                return Err(invalid(format!(
+                    "aeron:udp channels need an endpoint, control, tags or control-mode=manual: channel={uri}"
+                )));
             }
             _ => {}
         }
@@ -154,8 +170,36 @@ impl UdpChannel {
             group_tag,
             receiver_window_length,
             is_multicast,
+            channel_tag,
             canonical_form,
         })
+    }
+
+    /// True if the channel names neither an endpoint nor a control address (it can only refer to an
+    /// endpoint by tag, or be a multi-destination channel).
+    pub(crate) fn is_wildcard(&self) -> bool {
+        self.endpoint.is_none() && self.control.is_none()
+    }
+
+    /// True if `self` (a new channel) refers by tag to the endpoint opened for `existing` (Aeron
+    /// `UdpChannel.matchesTag`). Both must carry the same channel tag; a tagged channel that names a
+    /// different control mode (other than none) or different addresses is an error, not a miss.
+    pub(crate) fn matches_tag(&self, existing: &UdpChannel, uri: &str) -> Result<bool, ControlError> {
+        let (Some(tag), Some(existing_tag)) = (self.channel_tag, existing.channel_tag) else {
+            return Ok(false);
+        };
+        if tag != existing_tag {
+            return Ok(false);
+        }
+        if self.control_mode != ControlMode::None && self.control_mode != existing.control_mode {
+            return Err(invalid(format!("matching tag={tag} has mismatched control-mode: channel={uri}")));
+        }
+        if !self.is_wildcard() && (self.endpoint != existing.endpoint || self.control != existing.control) {
+            return Err(invalid(format!(
+                "matching tag={tag} has mismatched endpoint or control: channel={uri}"
+            )));
+        }
+        Ok(true)
     }
 
     /// Multicast or MDC: SETUP carries the GROUP flag and flow control has group semantics.

@@ -8,12 +8,19 @@
 //! - Dispatcher interest is reference counted per (endpoint, stream, session filter), so removing one of
 //!   two identical subscriptions keeps the stream subscribed.
 //! - Counters and logs are freed only after the owning agent acknowledged the removal.
+//! - A channel tag (`tags=T`) is looked up before the canonical form: a tagged channel matching an open
+//!   endpoint's tag shares that endpoint (receive: including a manual MDS one; send: its publications are
+//!   added to it); a tag-only channel with no such endpoint is rejected. An ephemeral (`:0`) subscription
+//!   endpoint or publication control address without a tag is never shared.
+//! - Every endpoint has a channel status counter (`snd-channel`/`rcv-channel`, value ACTIVE), announced as
+//!   the channel status indicator of its publications/subscriptions, and one `*-local-sockaddr` counter
+//!   per bound socket (one per MDS destination); they are freed with the endpoint or destination.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver as ChannelReceiver, Sender as ChannelSender};
 
-use agrona::{AtomicCounter, Prng};
+use agrona::{AtomicCounter, CountersManager, Prng};
 use logbuffer::LogBuffer;
 use media::{
     DataPacketDispatcher, DatagramTransportFactory, DelayGenerator, FlowControlConfig, ImageConfig,
@@ -28,6 +35,10 @@ use protocol::command::{
 
 use super::{AnnouncedPublication, DriverConductor, NO_ID_ALLOCATED};
 use crate::channel::ParsedChannel;
+use crate::channel_endpoint_status::{
+    RECEIVE_CHANNEL_STATUS_TYPE_ID, RECEIVE_LOCAL_SOCKADDR_TYPE_ID, SEND_CHANNEL_STATUS_TYPE_ID,
+    SEND_LOCAL_SOCKADDR_TYPE_ID, allocate_channel_status, allocate_local_sockaddr,
+};
 use crate::driver_error::ControlError;
 use crate::ipc_publication::PublicationState;
 use crate::network_commands::{ConductorEvent, ReceiverCommand, SenderCommand};
@@ -50,7 +61,13 @@ use crate::udp_channel::{ControlMode, UdpChannel};
 struct SendEndpointRecord {
     endpoint_id: i64,
     canonical_form: String,
+    /// The channel the endpoint was opened for (tagged channels refer to it).
+    channel: UdpChannel,
     publication_count: usize,
+    /// The `snd-channel` counter announced as the publications' channel status indicator.
+    status_counter_id: i32,
+    /// The `snd-local-sockaddr` counter of the bound socket.
+    local_sockaddr_counter_id: i32,
 }
 
 /// A receive endpoint as the conductor tracks it.
@@ -65,6 +82,11 @@ struct ReceiveEndpointRecord {
     interests: Vec<(i32, Option<i32>, usize)>,
     /// MDS destinations: (ADD_RCV_DESTINATION correlation id, destination channel).
     destinations: Vec<(i64, String)>,
+    /// The `rcv-channel` counter announced as the subscriptions' channel status indicator.
+    status_counter_id: i32,
+    /// `rcv-local-sockaddr` counters: (destination registration id, or -1 for the endpoint's own socket,
+    /// counter id).
+    local_sockaddr_counter_ids: Vec<(i64, i32)>,
 }
 
 /// The conductor's network state; present when the driver has a sender, a receiver and a transport factory.
@@ -140,6 +162,11 @@ impl DriverConductor {
             let network = self.network.as_ref().expect("checked");
             UdpChannel::parse(channel, message.channel, &*network.factory, false)?
         };
+        let mut udp = self.resolve_send_channel_tag(udp, message.channel)?;
+        if udp.channel_tag.is_none() && udp.control.is_some_and(|control| control.port() == 0) {
+            // An ephemeral control port is never shared (Aeron adds a unique canonical suffix).
+            udp.canonical_form = format!("{}-{}", udp.canonical_form, message.correlation_id);
+        }
         if udp.control_mode == ControlMode::Response {
             return Err(ControlError::new(
                 NOT_SUPPORTED,
@@ -212,6 +239,11 @@ impl DriverConductor {
             stream_id: publication.stream_id(),
             publisher_limit_id: publication.publisher_limit_id(),
             log_name: publication.log_name().to_owned(),
+            channel_status_id: network
+                .send_endpoints
+                .iter()
+                .find(|e| e.endpoint_id == publication.endpoint_id)
+                .map_or(NO_ID_ALLOCATED, |e| e.status_counter_id),
         };
         self.link_and_announce_publication(message, &announced, is_exclusive);
         if is_new {
@@ -230,7 +262,7 @@ impl DriverConductor {
         flow_control: FlowControlConfig,
         is_exclusive: bool,
     ) -> Result<usize, ControlError> {
-        let endpoint_id = self.acquire_send_endpoint(udp, message.channel)?;
+        let endpoint_id = self.acquire_send_endpoint(udp, message.channel, message.correlation_id)?;
         let (log, log_name, session_id, term_id, term_offset) =
             match self.create_publication_log(message, params, is_exclusive) {
                 Ok(created) => created,
@@ -333,12 +365,40 @@ impl DriverConductor {
         Ok(network.publications.len() - 1)
     }
 
-    fn acquire_send_endpoint(&mut self, udp: &UdpChannel, uri: &str) -> Result<i64, ControlError> {
+    /// A tagged publication channel that matches the channel tag of an open send endpoint becomes that
+    /// endpoint's channel (so it shares the endpoint and its publications); a tag-only channel without
+    /// such an endpoint is rejected.
+    fn resolve_send_channel_tag(&self, udp: UdpChannel, uri: &str) -> Result<UdpChannel, ControlError> {
+        let Some(tag) = udp.channel_tag else { return Ok(udp) };
+        let network = self.network.as_ref().expect("checked");
+        for record in &network.send_endpoints {
+            if udp.matches_tag(&record.channel, uri)? {
+                return Ok(record.channel.clone());
+            }
+        }
+        if udp.is_wildcard() && udp.control_mode == ControlMode::None {
+            return Err(ControlError::new(
+                INVALID_CHANNEL,
+                format!("no send channel endpoint has tag={tag}: channel={uri}"),
+            ));
+        }
+        Ok(udp)
+    }
+
+    fn acquire_send_endpoint(
+        &mut self,
+        udp: &UdpChannel,
+        uri: &str,
+        registration_id: i64,
+    ) -> Result<i64, ControlError> {
         let spec = udp.send_spec(&self.ctx);
         let network = self.network.as_mut().expect("network present");
-        if let Some(record) =
-            network.send_endpoints.iter_mut().find(|e| e.canonical_form == udp.canonical_form)
-        {
+        if let Some(record) = network.send_endpoints.iter_mut().find(|e| {
+            e.canonical_form == udp.canonical_form
+                && (e.channel.channel_tag.is_none()
+                    || udp.channel_tag.is_none()
+                    || e.channel.channel_tag == udp.channel_tag)
+        }) {
             record.publication_count += 1;
             return Ok(record.endpoint_id);
         }
@@ -346,6 +406,14 @@ impl DriverConductor {
             .factory
             .open(&spec)
             .map_err(|e| generic(format!("cannot open send channel endpoint: {e}: channel={uri}")))?;
+        let (status_counter_id, local_sockaddr_counter_id) = allocate_endpoint_counters(
+            &mut self.counters,
+            EndpointSide::Send,
+            registration_id,
+            uri,
+            &transport.local_addr().to_string(),
+            self.now_ms,
+        )?;
         let endpoint_id = network.next_endpoint_id;
         network.next_endpoint_id += 1;
         network.send(SenderCommand::AddEndpoint {
@@ -356,7 +424,10 @@ impl DriverConductor {
         network.send_endpoints.push(SendEndpointRecord {
             endpoint_id,
             canonical_form: udp.canonical_form.clone(),
+            channel: udp.clone(),
             publication_count: 1,
+            status_counter_id,
+            local_sockaddr_counter_id,
         });
         Ok(endpoint_id)
     }
@@ -367,8 +438,10 @@ impl DriverConductor {
             let record = &mut network.send_endpoints[index];
             record.publication_count = record.publication_count.saturating_sub(1);
             if record.publication_count == 0 {
-                network.send_endpoints.swap_remove(index);
+                let record = network.send_endpoints.swap_remove(index);
                 network.send(SenderCommand::RemoveEndpoint { endpoint_id });
+                self.counters.free(record.local_sockaddr_counter_id, self.now_ms);
+                self.counters.free(record.status_counter_id, self.now_ms);
             }
         }
     }
@@ -535,8 +608,9 @@ impl DriverConductor {
         }
         let params = SubscriptionParams::parse(channel, message.channel, &self.ctx)?;
         if channel.is_spy {
+            let canonical_form = self.resolve_send_channel_tag(udp, message.channel)?.canonical_form;
             self.subscriptions.push(SubscriptionLink {
-                kind: SubscriptionKind::Spy { canonical_form: udp.canonical_form.clone() },
+                kind: SubscriptionKind::Spy { canonical_form },
                 registration_id: message.correlation_id,
                 client_id: message.client_id,
                 stream_id: message.stream_id,
@@ -562,6 +636,11 @@ impl DriverConductor {
         }
         let session_filter = params.session_id;
         let endpoint_id = self.acquire_receive_endpoint(&udp, message.channel, message.correlation_id)?;
+        let status_counter_id = self
+            .network
+            .as_ref()
+            .and_then(|n| n.receive_endpoints.iter().find(|e| e.endpoint_id == endpoint_id))
+            .map_or(NO_ID_ALLOCATED, |e| e.status_counter_id);
         {
             let network = self.network.as_mut().expect("checked");
             let record = network
@@ -594,7 +673,7 @@ impl DriverConductor {
             params,
             linked_publications: Vec::new(),
         });
-        let result = self.client_proxy.on_subscription_ready(message.correlation_id, NO_ID_ALLOCATED);
+        let result = self.client_proxy.on_subscription_ready(message.correlation_id, status_counter_id);
         self.respond(result);
         let subscription_index = self.subscriptions.len() - 1;
         let image_ids: Vec<i64> = self
@@ -632,14 +711,41 @@ impl DriverConductor {
         let is_multi_destination = udp.control_mode == ControlMode::Manual;
         let canonical_form = if is_multi_destination {
             format!("{}-mds-{registration_id}", udp.canonical_form)
+        } else if udp.channel_tag.is_none() && udp.endpoint.is_some_and(|endpoint| endpoint.port() == 0) {
+            // An ephemeral endpoint port is never shared (Aeron adds a unique canonical suffix).
+            format!("{}-{registration_id}", udp.canonical_form)
         } else {
             udp.canonical_form.clone()
         };
         let ctx = &self.ctx;
         let network = self.network.as_mut().expect("network present");
-        if let Some(record) =
-            network.receive_endpoints.iter_mut().find(|e| e.canonical_form == canonical_form)
+        let mut tagged = None;
+        for (index, record) in network.receive_endpoints.iter().enumerate() {
+            if udp.matches_tag(&record.channel, uri)? {
+                tagged = Some(index);
+                break;
+            }
+        }
+        if tagged.is_none()
+            && let Some(tag) = udp.channel_tag
+            && udp.is_wildcard()
+            && udp.control_mode == ControlMode::None
         {
+            return Err(ControlError::new(
+                INVALID_CHANNEL,
+                format!("no receive channel endpoint has tag={tag}: channel={uri}"),
+            ));
+        }
+        let existing = tagged.or_else(|| {
+            network.receive_endpoints.iter().position(|e| {
+                e.canonical_form == canonical_form
+                    && (e.channel.channel_tag.is_none()
+                        || udp.channel_tag.is_none()
+                        || e.channel.channel_tag == udp.channel_tag)
+            })
+        });
+        if let Some(index) = existing {
+            let record = &mut network.receive_endpoints[index];
             record.subscription_count += 1;
             return Ok(record.endpoint_id);
         }
@@ -651,6 +757,15 @@ impl DriverConductor {
             }
             _ => None,
         };
+        let local_address = transport.as_ref().map(|t| t.local_addr().to_string()).unwrap_or_default();
+        let (status_counter_id, local_sockaddr_counter_id) = allocate_endpoint_counters(
+            &mut self.counters,
+            EndpointSide::Receive,
+            registration_id,
+            uri,
+            &local_address,
+            self.now_ms,
+        )?;
         let receiver_id = network.receiver_ids.next_receiver_id();
         let endpoint_id = network.next_endpoint_id;
         network.next_endpoint_id += 1;
@@ -668,6 +783,8 @@ impl DriverConductor {
             subscription_count: 1,
             interests: Vec::new(),
             destinations: Vec::new(),
+            status_counter_id,
+            local_sockaddr_counter_ids: vec![(-1, local_sockaddr_counter_id)],
         });
         Ok(endpoint_id)
     }
@@ -794,8 +911,12 @@ impl DriverConductor {
                 }
                 record.subscription_count = record.subscription_count.saturating_sub(1);
                 if record.subscription_count == 0 {
-                    network.receive_endpoints.swap_remove(record_index);
+                    let record = network.receive_endpoints.swap_remove(record_index);
                     let _ = network.to_receiver.send(ReceiverCommand::RemoveEndpoint { endpoint_id });
+                    for (_, counter_id) in record.local_sockaddr_counter_ids {
+                        self.counters.free(counter_id, now_ms);
+                    }
+                    self.counters.free(record.status_counter_id, now_ms);
                 }
                 true
             }
@@ -845,6 +966,25 @@ impl DriverConductor {
             let transport = network.factory.open(&spec).map_err(|e| {
                 generic(format!("cannot open receive destination: {e}: channel={}", message.channel))
             })?;
+            match allocate_local_sockaddr(
+                &mut self.counters,
+                "rcv-local-sockaddr",
+                RECEIVE_LOCAL_SOCKADDR_TYPE_ID,
+                message.correlation_id,
+                record.status_counter_id,
+                &transport.local_addr().to_string(),
+                self.now_ms,
+            ) {
+                Ok(counter_id) => {
+                    record.local_sockaddr_counter_ids.push((message.correlation_id, counter_id))
+                }
+                Err(e) => {
+                    return Err(generic(format!(
+                        "cannot allocate rcv-local-sockaddr counter: {e}: channel={}",
+                        message.channel
+                    )));
+                }
+            }
             record.destinations.push((message.correlation_id, message.channel.to_owned()));
             let _ = network.to_receiver.send(ReceiverCommand::AddDestination {
                 endpoint_id,
@@ -856,6 +996,14 @@ impl DriverConductor {
                 return Err(generic(format!("unknown destination: channel={}", message.channel)));
             };
             let (destination_registration_id, _) = record.destinations.swap_remove(index);
+            if let Some(position) = record
+                .local_sockaddr_counter_ids
+                .iter()
+                .position(|(id, _)| *id == destination_registration_id)
+            {
+                let (_, counter_id) = record.local_sockaddr_counter_ids.swap_remove(position);
+                self.counters.free(counter_id, self.now_ms);
+            }
             let _ = network
                 .to_receiver
                 .send(ReceiverCommand::RemoveDestination { endpoint_id, destination_registration_id });
@@ -1164,4 +1312,56 @@ impl DriverConductor {
 
 fn record_group_tag(network: &NetworkState, endpoint_id: i64) -> Option<i64> {
     network.receive_endpoints.iter().find(|e| e.endpoint_id == endpoint_id).and_then(|e| e.channel.group_tag)
+}
+
+/// Which side of a channel an endpoint serves (selects counter names and type ids).
+#[derive(Clone, Copy)]
+enum EndpointSide {
+    Send,
+    Receive,
+}
+
+/// Allocates an endpoint's channel status counter and, with `local_address`, the local socket address
+/// counter of its socket. Returns (status id, socket address id or `NO_ID_ALLOCATED`); frees what it
+/// allocated on failure.
+fn allocate_endpoint_counters(
+    counters: &mut CountersManager,
+    side: EndpointSide,
+    registration_id: i64,
+    uri: &str,
+    local_address: &str,
+    now_ms: i64,
+) -> Result<(i32, i32), ControlError> {
+    let (status_name, status_type, address_name, address_type) = match side {
+        EndpointSide::Send => {
+            ("snd-channel", SEND_CHANNEL_STATUS_TYPE_ID, "snd-local-sockaddr", SEND_LOCAL_SOCKADDR_TYPE_ID)
+        }
+        EndpointSide::Receive => (
+            "rcv-channel",
+            RECEIVE_CHANNEL_STATUS_TYPE_ID,
+            "rcv-local-sockaddr",
+            RECEIVE_LOCAL_SOCKADDR_TYPE_ID,
+        ),
+    };
+    let full = |e| generic(format!("cannot allocate channel status counters: {e}: channel={uri}"));
+    let status_id = allocate_channel_status(counters, status_name, status_type, registration_id, uri, now_ms)
+        .map_err(full)?;
+    if local_address.is_empty() {
+        return Ok((status_id, NO_ID_ALLOCATED));
+    }
+    match allocate_local_sockaddr(
+        counters,
+        address_name,
+        address_type,
+        registration_id,
+        status_id,
+        local_address,
+        now_ms,
+    ) {
+        Ok(address_id) => Ok((status_id, address_id)),
+        Err(e) => {
+            counters.free(status_id, now_ms);
+            Err(full(e))
+        }
+    }
 }
