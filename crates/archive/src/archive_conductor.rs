@@ -34,12 +34,15 @@ use crate::recording_session::{
     RECORDING_POSITION_TYPE_ID, RecordingOrigin, RecordingProgress, RecordingSession, recording_position_key,
 };
 use crate::replay_session::{ReplayEnd, ReplayLimit, ReplayOrigin, ReplaySession};
+use crate::replication_session::ReplicationSession;
 use crate::segment_operations::{self, SegmentOperationError};
 use crate::{
     ArchiveFile, ArchiveStorage, Catalog, CatalogConfig, CatalogError, FileSyncLevel, NULL_VALUE,
     NewRecording, RecordingError, RecordingReader, RecordingState, RecordingWriter, RecoveryError,
     RecoveryReport, SegmentGeometry, StorageError, check_frame, recover_catalog, segment_file_name,
 };
+
+mod replication;
 
 /// Replay length meaning "replay everything and follow a live recording" (`REPLAY_ALL_AND_FOLLOW`).
 pub const REPLAY_ALL_AND_FOLLOW: i64 = -1;
@@ -133,6 +136,7 @@ pub struct ArchiveConductor<S: ArchiveStorage> {
     recording_subscriptions: Vec<RecordingSubscription>,
     recording_sessions: Vec<RecordingSession<S>>,
     replay_sessions: Vec<ReplaySession<S>>,
+    replication_sessions: Vec<ReplicationSession>,
     events: Option<RecordingEventsProxy>,
     replay_counter: i64,
     errors: Vec<String>,
@@ -204,6 +208,7 @@ impl<S: ArchiveStorage> ArchiveConductor<S> {
             recording_subscriptions: Vec::new(),
             recording_sessions: Vec::new(),
             replay_sessions: Vec::new(),
+            replication_sessions: Vec::new(),
             events,
             replay_counter: 1,
             errors: Vec::new(),
@@ -260,6 +265,11 @@ impl<S: ArchiveStorage> ArchiveConductor<S> {
     /// Active replay sessions.
     pub fn replay_session_count(&self) -> usize {
         self.replay_sessions.len()
+    }
+
+    /// Active replication sessions (this archive copying recordings from other archives).
+    pub fn replication_session_count(&self) -> usize {
+        self.replication_sessions.len()
     }
 
     /// Recording events dropped by a slow events stream.
@@ -505,6 +515,55 @@ impl<S: ArchiveStorage> ArchiveConductor<S> {
             }
             ArchiveMessage::AttachSegmentsRequest(r) => self.attach_segments(r.recording_id),
             ArchiveMessage::ArchiveIdRequest(_) => Ok(self.ctx.archive_id),
+            ArchiveMessage::ReplicateRequest(r) => self.replicate(replication::ReplicateParams {
+                control_session_id: cs,
+                src_recording_id: r.src_recording_id,
+                dst_recording_id: r.dst_recording_id,
+                stop_position: NULL_VALUE,
+                channel_tag_id: NULL_VALUE,
+                subscription_tag_id: NULL_VALUE,
+                src_control_stream_id: r.src_control_stream_id,
+                src_control_channel: r.src_control_channel,
+                live_destination: r.live_destination,
+                replication_channel: "",
+                file_io_max_length: NULL_VALUE as i32,
+                replication_session_id: NULL_VALUE as i32,
+                encoded_credentials: &[],
+                src_response_channel: "",
+            }),
+            ArchiveMessage::TaggedReplicateRequest(r) => self.replicate(replication::ReplicateParams {
+                control_session_id: cs,
+                src_recording_id: r.src_recording_id,
+                dst_recording_id: r.dst_recording_id,
+                stop_position: NULL_VALUE,
+                channel_tag_id: r.channel_tag_id,
+                subscription_tag_id: r.subscription_tag_id,
+                src_control_stream_id: r.src_control_stream_id,
+                src_control_channel: r.src_control_channel,
+                live_destination: r.live_destination,
+                replication_channel: "",
+                file_io_max_length: NULL_VALUE as i32,
+                replication_session_id: NULL_VALUE as i32,
+                encoded_credentials: &[],
+                src_response_channel: "",
+            }),
+            ArchiveMessage::ReplicateRequest2(r) => self.replicate(replication::ReplicateParams {
+                control_session_id: cs,
+                src_recording_id: r.src_recording_id,
+                dst_recording_id: r.dst_recording_id,
+                stop_position: r.stop_position,
+                channel_tag_id: r.channel_tag_id,
+                subscription_tag_id: r.subscription_tag_id,
+                src_control_stream_id: r.src_control_stream_id,
+                src_control_channel: r.src_control_channel,
+                live_destination: r.live_destination,
+                replication_channel: r.replication_channel,
+                file_io_max_length: r.file_io_max_length,
+                replication_session_id: r.replication_session_id,
+                encoded_credentials: r.encoded_credentials,
+                src_response_channel: r.src_response_channel,
+            }),
+            ArchiveMessage::StopReplicationRequest(r) => self.stop_replication(r.replication_id),
             other => {
                 refuse(code::GENERIC, format!("unsupported request: template id {}", other.template_id()))
             }
@@ -1572,6 +1631,7 @@ impl<S: ArchiveStorage> Agent for ArchiveConductor<S> {
         work += self.check_new_images();
         work += self.run_recordings();
         work += self.sweep_closing_subscriptions();
+        work += self.run_replications();
         work += self.run_replays();
         if let Some(reason) = &self.fatal {
             return Err(AgentTermination::Fatal(reason.clone()));
@@ -1580,6 +1640,7 @@ impl<S: ArchiveStorage> Agent for ArchiveConductor<S> {
     }
 
     fn on_close(&mut self) {
+        self.close_replications();
         while !self.recording_sessions.is_empty() {
             self.stop_recording_session(0, None);
         }

@@ -32,6 +32,16 @@ pub const MAX_CONCURRENT_RECORDINGS_DEFAULT: usize = 20;
 pub const SESSION_LIVENESS_TIMEOUT_NS_DEFAULT: i64 = 10_000_000_000;
 /// Aeron's default connect timeout (5 s): how long a replay waits for its publication to connect.
 pub const CONNECT_TIMEOUT_NS_DEFAULT: i64 = 5_000_000_000;
+/// Aeron's default replication channel (`aeron.archive.replication.channel`).
+pub const REPLICATION_CHANNEL_DEFAULT: &str = "aeron:udp?endpoint=localhost:0";
+/// Default channel on which a source archive answers a replicating archive (Aeron's archive client
+/// `CONTROL_RESPONSE_CHANNEL` default). Its port must be explicit: wildcard ports are not resolved.
+pub const REPLICATION_RESPONSE_CHANNEL_DEFAULT: &str = "aeron:udp?endpoint=localhost:0";
+/// Default stream on which a source archive answers a replicating archive.
+pub const REPLICATION_RESPONSE_STREAM_ID_DEFAULT: i32 = 20;
+/// Default bound of every wait of a replication for its source archive (the archive client's 10 s
+/// message timeout).
+pub const REPLICATION_MESSAGE_TIMEOUT_NS_DEFAULT: i64 = 10_000_000_000;
 
 /// How to build an [`crate::ArchiveConductor`]. Create it with [`ArchiveContext::new`] (Aeron's defaults)
 /// and adjust the public fields before calling [`crate::ArchiveConductor::new`].
@@ -77,6 +87,15 @@ pub struct ArchiveContext<S: ArchiveStorage> {
     pub session_liveness_timeout_ns: i64,
     /// How long a replay waits for its publication to connect.
     pub connect_timeout_ns: i64,
+    /// Channel a source archive replays to when a replication request names none.
+    pub replication_channel: String,
+    /// Channel on which source archives answer this archive's replication sessions (used when the
+    /// request names no `srcResponseChannel`); give it an explicit port.
+    pub replication_response_channel: String,
+    /// Stream on which source archives answer this archive's replication sessions.
+    pub replication_response_stream_id: i32,
+    /// Bound of every wait of a replication session for its source archive.
+    pub replication_message_timeout_ns: i64,
 }
 
 impl<S: ArchiveStorage> ArchiveContext<S> {
@@ -103,6 +122,10 @@ impl<S: ArchiveStorage> ArchiveContext<S> {
             max_concurrent_recordings: MAX_CONCURRENT_RECORDINGS_DEFAULT,
             session_liveness_timeout_ns: SESSION_LIVENESS_TIMEOUT_NS_DEFAULT,
             connect_timeout_ns: CONNECT_TIMEOUT_NS_DEFAULT,
+            replication_channel: REPLICATION_CHANNEL_DEFAULT.to_string(),
+            replication_response_channel: REPLICATION_RESPONSE_CHANNEL_DEFAULT.to_string(),
+            replication_response_stream_id: REPLICATION_RESPONSE_STREAM_ID_DEFAULT,
+            replication_message_timeout_ns: REPLICATION_MESSAGE_TIMEOUT_NS_DEFAULT,
         }
     }
 }

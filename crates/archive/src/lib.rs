@@ -10,7 +10,8 @@
 //! - crash recovery [`recover_catalog`] (with [`scan_segment`]), [`verify_recording`], and the
 //!   storage-level operations in [`segment_operations`] (truncate, purge, detach/attach, extension rules);
 //! - the archive agent: [`ArchiveConductor`] built from an [`ArchiveContext`], serving Aeron's archive
-//!   control protocol with [`ControlSession`]s, [`RecordingSession`]s and [`ReplaySession`]s.
+//!   control protocol with [`ControlSession`]s, [`RecordingSession`]s and [`ReplaySession`]s, and
+//!   replicating recordings from other archives (replication sessions, reference §5.10).
 //!
 //! Crate-wide invariants:
 //! - no file, clock or thread is touched directly: all I/O goes through [`ArchiveStorage`], time comes in
@@ -41,6 +42,7 @@ mod recording_session;
 mod recording_writer;
 mod recovery;
 mod replay_session;
+mod replication_session;
 mod segment_file;
 pub mod segment_operations;
 mod segment_scan;
@@ -52,6 +54,8 @@ pub use archive_context::{
     ArchiveContext, CONNECT_TIMEOUT_NS_DEFAULT, CONTROL_RESPONSE_STREAM_ID_DEFAULT,
     CONTROL_STREAM_ID_DEFAULT, FILE_IO_MAX_LENGTH_DEFAULT, LOCAL_CONTROL_CHANNEL_DEFAULT,
     MAX_CONCURRENT_RECORDINGS_DEFAULT, MAX_CONCURRENT_REPLAYS_DEFAULT, RECORDING_EVENTS_STREAM_ID_DEFAULT,
+    REPLICATION_CHANNEL_DEFAULT, REPLICATION_MESSAGE_TIMEOUT_NS_DEFAULT,
+    REPLICATION_RESPONSE_CHANNEL_DEFAULT, REPLICATION_RESPONSE_STREAM_ID_DEFAULT,
     SEGMENT_FILE_LENGTH_DEFAULT, SESSION_LIVENESS_TIMEOUT_NS_DEFAULT,
 };
 pub use archive_storage::{ArchiveFile, ArchiveStorage};
