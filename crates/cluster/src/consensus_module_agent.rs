@@ -32,7 +32,7 @@
 //! log is behind the leader's current term cannot rejoin until that lands), uncommitted-state rollback
 //! on leadership loss, the cluster-control toggle, admin requests and authorisation of backup queries.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use agrona::{Agent, AgentTermination, EpochClock, Prng};
@@ -54,39 +54,12 @@ use crate::election::{Election, ElectionInit};
 use crate::election_command::{ConsensusMessage, ElectionCommand, Role};
 use crate::inbox::Inbox;
 use crate::node_state_file::NodeStateFile;
+use crate::pending_service_message_tracker::{PendingServiceMessageTracker, service_id_from_log_message};
 use crate::recording_log::{RecordingLog, RecordingLogOptions};
-use crate::recovery_plan::{RecordingExtent, RecoveryPlan};
+use crate::recovery_plan::RecordingExtent;
+use crate::timer_service::{TIMER_POLL_LIMIT, TimerService};
 
-/// Consensus module states (`ConsensusModule.State`, counter type 200).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ModuleState {
-    /// Starting: waiting for the services' start-up acknowledgements.
-    Init,
-    /// Appending ingress and timers (leader) / following the log (follower).
-    Active,
-    /// Ingress and timers suspended.
-    Suspended,
-    /// Taking a snapshot.
-    Snapshot,
-    /// Terminating.
-    Terminating,
-    /// Closed.
-    Closed,
-}
-
-impl ModuleState {
-    /// Aeron's code.
-    pub const fn code(self) -> i64 {
-        match self {
-            ModuleState::Init => 0,
-            ModuleState::Active => 1,
-            ModuleState::Suspended => 2,
-            ModuleState::Snapshot => 3,
-            ModuleState::Terminating => 5,
-            ModuleState::Closed => 6,
-        }
-    }
-}
+pub use crate::cluster_control::ConsensusModuleState as ModuleState;
 
 /// A fatal consensus module error: the node stops (DESIGN.md, second tier of failure).
 #[derive(Debug, thiserror::Error)]
@@ -213,7 +186,6 @@ pub struct ConsensusModuleAgent<S: ArchiveStorage> {
     log_replay: Option<LogReplay>,
     pending_prepare: bool,
     pending_new_term_event: Option<(i64, i64)>,
-    recovery: RecoveryPlan,
     cached_extent: Option<Option<RecordingExtent>>,
 
     append_position: i64,
@@ -231,11 +203,9 @@ pub struct ConsensusModuleAgent<S: ArchiveStorage> {
     sessions: BTreeMap<i64, ClusterSession>,
     next_session_id: i64,
     redirects: Vec<Redirect>,
-    timers: BTreeMap<i64, i64>,
+    timers: TimerService,
     fired_timers_from_log: BTreeMap<i64, u32>,
-    service_messages: VecDeque<Vec<u8>>,
-    next_service_session_id: i64,
-    log_service_session_id: i64,
+    service_trackers: Vec<PendingServiceMessageTracker>,
 
     consensus_inbox: Inbox,
     ingress_inbox: Inbox,
@@ -425,7 +395,6 @@ where
             log_replay: None,
             pending_prepare: false,
             pending_new_term_event: None,
-            recovery,
             cached_extent: None,
             append_position,
             notified_commit_position: log_position,
@@ -440,11 +409,11 @@ where
             sessions: BTreeMap::new(),
             next_session_id: 1,
             redirects: Vec::new(),
-            timers: BTreeMap::new(),
+            timers: TimerService::new(),
             fired_timers_from_log: BTreeMap::new(),
-            service_messages: VecDeque::new(),
-            next_service_session_id: i64::MIN + 1,
-            log_service_session_id: i64::MIN,
+            service_trackers: (0..service_count)
+                .map(|id| PendingServiceMessageTracker::new(id as i32))
+                .collect(),
             consensus_inbox: Inbox::new(),
             ingress_inbox: Inbox::new(),
             control_inbox: Inbox::new(),
@@ -534,6 +503,11 @@ where
     fn update_commit_position(&mut self, position: i64) {
         if position > self.commit_position.get() {
             self.commit_position.set_ordered(position);
+            if self.role == Role::Leader {
+                for tracker in &mut self.service_trackers {
+                    tracker.sweep_leader_messages(position);
+                }
+            }
         }
     }
 
@@ -852,12 +826,10 @@ where
                     self.enter_election(now_ns, "new leadership term");
                 }
             }
-            ConsensusMessage::RequestVote(m) => {
-                if m.candidate_term_id > self.leadership_term_id {
-                    self.enter_election(now_ns, "request vote from a newer term");
-                    if let Some(election) = self.election.as_mut() {
-                        election.on_request_vote(now_ns, &m);
-                    }
+            ConsensusMessage::RequestVote(m) if m.candidate_term_id > self.leadership_term_id => {
+                self.enter_election(now_ns, "request vote from a newer term");
+                if let Some(election) = self.election.as_mut() {
+                    election.on_request_vote(now_ns, &m);
                 }
             }
             ConsensusMessage::CanvassPosition(m) => self.on_canvass_position_as_member(&m),
@@ -939,28 +911,30 @@ where
                         self.fired_timers_from_log.remove(&timer.correlation_id);
                     }
                 } else {
-                    self.timers.insert(timer.correlation_id, timer.deadline);
+                    self.timers.schedule(timer.correlation_id, timer.deadline);
                 }
             }
             ClusterMessage::CancelTimer(timer) => {
-                self.timers.remove(&timer.correlation_id);
+                self.timers.cancel(timer.correlation_id);
             }
-            ClusterMessage::CloseSession(close) => {
+            ClusterMessage::CloseSession(close)
                 if self.role == Role::Leader
                     && self
                         .sessions
                         .get(&close.cluster_session_id)
-                        .is_some_and(|s| s.state == SessionState::Open)
-                {
-                    self.close_session(close.cluster_session_id, CloseReason::ServiceAction);
-                }
+                        .is_some_and(|s| s.state == SessionState::Open) =>
+            {
+                self.close_session(close.cluster_session_id, CloseReason::ServiceAction);
             }
             ClusterMessage::SessionMessage(message) => {
-                // A service message: every node's service sends the same ones, only the leader appends.
-                let id = self.next_service_session_id;
-                self.next_service_session_id += 1;
-                if id > self.log_service_session_id {
-                    self.service_messages.push_back(message.payload.to_vec());
+                // A service message: every node's service sends the same ones; each is queued under the
+                // same log session id everywhere, only the leader appends it, and a follower drops it once
+                // it is seen in the log (exactly once across fail-over).
+                let service_id = message.header.cluster_session_id;
+                if let Some(tracker) =
+                    usize::try_from(service_id).ok().and_then(|i| self.service_trackers.get_mut(i))
+                {
+                    let _ = tracker.enqueue_message(bytes);
                 }
             }
             _ => {}
@@ -1006,41 +980,27 @@ where
 
     fn poll_timers(&mut self) -> usize {
         let now = self.cluster_time();
-        let expired: Vec<i64> = self
-            .timers
-            .iter()
-            .filter(|(_, deadline)| **deadline <= now)
-            .map(|(id, _)| *id)
-            .take(20)
-            .collect();
-        let mut work = 0;
-        for correlation_id in expired {
+        let mut timers = std::mem::take(&mut self.timers);
+        let fired = timers.poll(now, TIMER_POLL_LIMIT, |correlation_id, now| {
             let event = ClusterMessage::TimerEvent(TimerEvent {
                 leadership_term_id: self.leadership_term_id,
                 correlation_id,
                 timestamp: now,
             });
-            if self.append_message(&event).is_none() {
-                break;
-            }
-            self.timers.remove(&correlation_id);
-            work += 1;
-        }
-        work
+            self.append_message(&event).is_some()
+        });
+        self.timers = timers;
+        fired
     }
 
     fn append_service_messages(&mut self) -> usize {
+        let mut trackers = std::mem::take(&mut self.service_trackers);
         let mut work = 0;
-        while work < 20 {
-            let Some(payload) = self.service_messages.front().cloned() else { break };
-            let id = self.log_service_session_id.max(i64::MIN) + 1;
-            if self.append_session_message(id, &payload).is_none() {
-                break;
-            }
-            self.log_service_session_id = id;
-            self.service_messages.pop_front();
-            work += 1;
+        for tracker in &mut trackers {
+            work += tracker
+                .poll(|message| self.append_session_message(message.cluster_session_id, message.payload()));
         }
+        self.service_trackers = trackers;
         work
     }
 
@@ -1092,15 +1052,15 @@ where
                     session.last_activity_ns = now_ns;
                 }
             }
-            ClusterMessage::SessionCloseRequest(close) if self.role == Role::Leader => {
-                if close.leadership_term_id == self.leadership_term_id
+            ClusterMessage::SessionCloseRequest(close)
+                if self.role == Role::Leader
+                    && close.leadership_term_id == self.leadership_term_id
                     && self
                         .sessions
                         .get(&close.cluster_session_id)
-                        .is_some_and(|s| s.state == SessionState::Open)
-                {
-                    self.close_session(close.cluster_session_id, CloseReason::ClientAction);
-                }
+                        .is_some_and(|s| s.state == SessionState::Open) =>
+            {
+                self.close_session(close.cluster_session_id, CloseReason::ClientAction);
             }
             _ => {}
         }
@@ -1335,21 +1295,18 @@ where
             ClusterMessage::SessionMessage(message) => {
                 let id = message.header.cluster_session_id;
                 if id < 0 {
-                    self.log_service_session_id = self.log_service_session_id.max(id);
-                    // Followers forget queued service messages the leader already appended.
-                    if let Some(_front) = self.service_messages.front()
-                        && self.next_service_session_id <= id + 1
+                    let service_id = service_id_from_log_message(id);
+                    if let Some(tracker) =
+                        usize::try_from(service_id).ok().and_then(|i| self.service_trackers.get_mut(i))
                     {
-                        self.service_messages.pop_front();
+                        tracker.sweep_follower_messages(id);
                     }
                 } else if let Some(session) = self.sessions.get_mut(&id) {
                     session.last_activity_ns = now_ns;
                 }
             }
-            ClusterMessage::TimerEvent(timer) => {
-                if self.timers.remove(&timer.correlation_id).is_none() {
-                    *self.fired_timers_from_log.entry(timer.correlation_id).or_insert(0) += 1;
-                }
+            ClusterMessage::TimerEvent(timer) if !self.timers.cancel(timer.correlation_id) => {
+                *self.fired_timers_from_log.entry(timer.correlation_id).or_insert(0) += 1;
             }
             ClusterMessage::NewLeadershipTermEvent(event) => {
                 self.leadership_term_id = self.leadership_term_id.max(event.leadership_term_id);
@@ -1664,6 +1621,10 @@ where
         }
         self.redirects.clear();
         self.commit_position.set_ordered(self.commit_position.get().max(log_position));
+        let commit = self.commit_position.get();
+        for tracker in &mut self.service_trackers {
+            tracker.restore_uncommitted_messages(commit);
+        }
         self.pending_prepare = true;
         Ok(())
     }

@@ -21,9 +21,13 @@
 
 #![warn(missing_docs)]
 
+pub mod authenticator;
+pub mod cluster_clock;
+pub mod cluster_control;
 pub mod cluster_file_error;
 pub mod cluster_mark_file;
 pub mod cluster_member;
+pub mod cluster_session;
 pub mod consensus_module_agent;
 pub mod consensus_module_config;
 pub mod election;
@@ -32,11 +36,21 @@ pub mod election_config;
 pub mod election_state;
 pub mod inbox;
 pub mod node_state_file;
+pub mod pending_service_message_tracker;
 pub mod recording_log;
 pub mod recording_log_entry;
 pub mod recovery_plan;
+pub mod session_manager;
 pub mod term_history;
+pub mod timer_service;
 
+pub use authenticator::{Authenticator, DefaultAuthenticator, SecretAuthenticator, SessionProxy};
+pub use cluster_clock::{
+    ClusterClock, EpochNanosClusterClock, MillisecondClusterClock, TimeUnit, UnsupportedTimeUnit,
+};
+pub use cluster_control::{
+    ClusterControl, ConsensusModuleState, InvalidModuleState, InvalidToggleValue, ToggleState,
+};
 pub use cluster_file_error::ClusterFileError;
 pub use cluster_mark_file::{
     CLUSTER_MARK_FILE_NAME, ClusterComponentType, ClusterMarkFile, ErrorObservation, MarkFileContents,
@@ -45,6 +59,9 @@ pub use cluster_mark_file::{
 pub use cluster_member::{
     ClusterMember, MembersParseError, NEVER_NS, NULL_POSITION, NULL_VALUE, compare_log,
 };
+pub use cluster_session::{
+    ClusterSession, ClusterSessionAction, MAX_ENCODED_PRINCIPAL_LENGTH, SessionError, SessionState,
+};
 pub use consensus_module_agent::{ConsensusModuleAgent, ConsensusModuleError, ModuleState};
 pub use consensus_module_config::ConsensusModuleConfig;
 pub use election::{Election, ElectionInit};
@@ -52,7 +69,13 @@ pub use election_command::{ConsensusMessage, ElectionCommand, Role};
 pub use election_config::ElectionConfig;
 pub use election_state::ElectionState;
 pub use node_state_file::{CandidateTerm, NODE_STATE_FILE_NAME, NodeStateFile};
+pub use pending_service_message_tracker::{
+    PendingMessage, PendingMessageError, PendingServiceMessageTracker, SERVICE_MESSAGE_LIMIT,
+    service_id_from_log_message, service_id_from_service_message, service_session_id,
+};
 pub use recording_log::{RecordingLog, RecordingLogOptions, TornTail};
 pub use recording_log_entry::{EntryType, RECORDING_LOG_FILE_NAME, RecordingLogEntry};
 pub use recovery_plan::{Log, RecordingExtent, RecordingExtents, RecoveryPlan, Snapshot};
+pub use session_manager::{ConnectDecision, SessionCommand, SessionManager, SessionManagerConfig};
 pub use term_history::{TermEntry, TermHistory};
+pub use timer_service::{TIMER_POLL_LIMIT, TimerService};

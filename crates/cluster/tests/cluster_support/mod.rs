@@ -13,7 +13,11 @@ use archive_client::{AeronArchive, ArchiveClientContext};
 use client::{Aeron, Context};
 use driver::{DriverContext, MediaDriver, ThreadingMode};
 use fulmar_cluster::{ClusterMember, ConsensusModuleAgent, ConsensusModuleConfig, Role};
+use service::{ClusteredService, ClusteredServiceAgent, ServiceContext};
 use sim::{LinkConfig, SimNetwork};
+
+/// The simulated host the test clients run on (with its own driver).
+pub const CLIENT_HOST: &str = "10.0.0.100";
 
 pub const START_NS: i64 = 1_000_000_000_000;
 pub const STEP_NS: i64 = 1_000_000;
@@ -32,6 +36,8 @@ pub struct Node {
 }
 
 pub struct SimClusterHarness {
+    pub client_store: HeapMemoryStore,
+    pub client_driver: SharedAgent,
     pub clock: ManualClock,
     pub net: SimNetwork,
     pub nodes: Vec<Node>,
@@ -69,6 +75,18 @@ impl SimClusterHarness {
         link: LinkConfig,
         configure: impl Fn(&mut ConsensusModuleConfig),
     ) -> Self {
+        Self::with_services(count, 0, seed, link, configure, |_, _| unreachable!("no services"))
+    }
+
+    /// As [`Self::new`] with `service_count` services per node made by `make_service(node, service_id)`.
+    pub fn with_services(
+        count: usize,
+        service_count: usize,
+        seed: u64,
+        link: LinkConfig,
+        configure: impl Fn(&mut ConsensusModuleConfig),
+        make_service: impl Fn(usize, usize) -> Box<dyn ClusteredService + Send>,
+    ) -> Self {
         let clock = ManualClock::new(START_NS);
         let mut prng = Prng::from_seed(seed);
         let net = SimNetwork::new(clock.clone(), prng.fork());
@@ -76,7 +94,27 @@ impl SimClusterHarness {
         let members = members_string(count);
         let drivers = Arc::new(Mutex::new(Vec::new()));
         let archives = Arc::new(Mutex::new(Vec::new()));
-        let mut harness = Self { clock, net, nodes: Vec::new(), members: members.clone(), drivers, archives };
+        let client_store = HeapMemoryStore::new();
+        let client_ctx = DriverContext::test_min()
+            .with_memory_store(Arc::new(client_store.clone()))
+            .with_epoch_clock(Arc::new(clock.clone()))
+            .with_transport_factory(Arc::new(net.for_host(CLIENT_HOST.parse::<IpAddr>().unwrap())))
+            .with_session_id_seed(seed.wrapping_add(99_991))
+            .with_network_seed(prng.next_u64());
+        let mut client_agents =
+            MediaDriver::launch(client_ctx).expect("client driver").into_agents(ThreadingMode::Invoker);
+        let client_driver: SharedAgent = Arc::new(Mutex::new(client_agents.pop().unwrap()));
+        drivers.lock().unwrap().push(Arc::clone(&client_driver));
+        let mut harness = Self {
+            client_store,
+            client_driver,
+            clock,
+            net,
+            nodes: Vec::new(),
+            members: members.clone(),
+            drivers,
+            archives,
+        };
         for index in 0..count {
             let ip: IpAddr = ip(index).parse().unwrap();
             let store = HeapMemoryStore::new();
@@ -111,9 +149,10 @@ impl SimClusterHarness {
                 index as i32,
                 ClusterMember::parse(&members).expect("members"),
             );
-            config.service_count = 0;
+            config.service_count = service_count;
             config.seed = seed.wrapping_add(index as u64);
             configure(&mut config);
+            let control_channel = config.control_channel.clone();
             let cm = ConsensusModuleAgent::new(
                 config,
                 cm_aeron,
@@ -123,13 +162,21 @@ impl SimClusterHarness {
                 harness.clock.nano_time(),
             )
             .expect("consensus module");
+            let mut extra: Vec<SharedAgent> = Vec::new();
+            for service_id in 0..service_count {
+                let mut ctx = ServiceContext::new(harness.client(&store, false), service_id as i32, 0);
+                ctx.control_channel = control_channel.clone();
+                ctx.invoke_aeron_conductor = true;
+                let service = make_service(index, service_id);
+                extra.push(Arc::new(Mutex::new(Box::new(ClusteredServiceAgent::new(ctx, service)))));
+            }
             harness.nodes.push(Node {
                 ip,
                 store,
                 driver,
                 archive,
                 cm: Arc::new(Mutex::new(cm)),
-                extra: Vec::new(),
+                extra,
                 alive: true,
             });
         }
@@ -181,12 +228,15 @@ impl SimClusterHarness {
     pub fn step(&self) {
         self.clock.advance_ns(STEP_NS);
         let now_ns = self.clock.nano_time();
+        let _ = self.client_driver.lock().unwrap().do_work(now_ns);
         for node in self.nodes.iter().filter(|n| n.alive) {
             let _ = node.driver.lock().unwrap().do_work(now_ns);
             let _ = node.archive.lock().unwrap().do_work(now_ns);
             node.cm.lock().unwrap().do_work(now_ns).expect("consensus module runs");
             for agent in &node.extra {
-                let _ = agent.lock().unwrap().do_work(now_ns);
+                if let Err(error) = agent.lock().unwrap().do_work(now_ns) {
+                    panic!("an agent of node {} stopped: {error}", node.ip);
+                }
             }
         }
     }
@@ -223,6 +273,16 @@ impl SimClusterHarness {
 
     pub fn followers_ready(&self) -> bool {
         self.nodes.iter().filter(|n| n.alive).all(|n| !n.cm.lock().unwrap().is_electing())
+    }
+
+    /// The ingress endpoints of the members (`id=host:port,...`).
+    pub fn ingress_endpoints(&self) -> String {
+        (0..self.nodes.len()).map(|i| format!("{i}={}:9002", ip(i))).collect::<Vec<_>>().join(",")
+    }
+
+    /// An Aeron client on the client host; blocking calls step the drivers.
+    pub fn client_aeron(&self) -> Aeron {
+        self.client(&self.client_store.clone(), false)
     }
 
     /// Stops stepping node `index` (a crash from the others' point of view).
