@@ -1,1 +1,33 @@
-//! The node launcher (placeholder; being written).
+//! fulmar-node: configuration of a cluster node (media driver, archive, consensus module, services).
+//!
+//! - [`NodeConfig`]: the validated settings, named by Aeron's property keys (`aeron.cluster.members`,
+//!   `aeron.cluster.member.id`, channels, timeouts, threading mode, idle strategy, service names),
+//!   loaded from a TOML text, then environment variables (`AERON_CLUSTER_MEMBERS` style), then explicit
+//!   `key=value` overrides ([`ConfigSources`] holds the layers).
+//! - [`PortScheme`]: the tutorial's port allocation and members string builder.
+//! - [`ClusterNode`]: launches driver, archive, consensus module and services on threads.
+//! - [`NodeDirs`]: the `<base>/node<N>/{driver,archive,cluster}` layout.
+//!
+//! Determinism: no file, environment or clock access here; the launcher passes the file's text and the
+//! environment's variables in. Every error names the offending key ([`ConfigError`]).
+
+#![warn(missing_docs)]
+
+pub mod cluster_node;
+pub mod config_error;
+pub mod config_keys;
+pub mod config_sources;
+pub mod idle_strategy_kind;
+pub mod node_config;
+pub mod node_dirs;
+pub mod port_scheme;
+pub mod threading_mode;
+
+pub use cluster_node::{ClusterNode, ClusterNodeContext, NodeError};
+pub use config_error::{ConfigError, ValueSource};
+pub use config_sources::ConfigSources;
+pub use idle_strategy_kind::IdleStrategyKind;
+pub use node_config::NodeConfig;
+pub use node_dirs::NodeDirs;
+pub use port_scheme::PortScheme;
+pub use threading_mode::ThreadingMode;

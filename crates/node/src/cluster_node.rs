@@ -1,0 +1,268 @@
+//! [`ClusterNode`]: one cluster member in one process — media driver, archive, consensus module and
+//! clustered services — on threads, over real UDP sockets and files (Aeron's `ClusteredMediaDriver` +
+//! `ClusteredServiceContainer`).
+//!
+//! Directory layout under [`ClusterNodeContext::node_dir`]: `driver/` (CnC, log buffers), `archive/`
+//! (catalog, segment files), `cluster/` (`recording.log`, `node-state.dat`).
+//!
+//! Invariants: agents start in dependency order (driver, archive, consensus module, services) and stop
+//! in the reverse order; every agent runs on its own thread with a backing-off idle strategy (never a
+//! busy spin), so a whole three-node cluster fits on a small machine; a failed agent is reported by
+//! [`ClusterNode::failure`], never hidden.
+
+// The launcher is the OS edge of a node (like `sys` and the binaries): it creates directories and
+// threads. The agents it starts stay behind their seams.
+#![allow(clippy::disallowed_methods)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use agrona::{EpochClock, NanoClock};
+use archive::{ArchiveConductor, ArchiveContext};
+use archive_client::{AeronArchive, ArchiveClientContext};
+use client::{Aeron, Context};
+use cluster::{ConsensusModuleAgent, ConsensusModuleConfig};
+use driver::{DriverContext, MediaDriver, ThreadingMode as DriverThreadingMode};
+use service::{ClusteredService, ClusteredServiceAgent, ServiceContext};
+use sys::{
+    AgentRunner, BackoffIdleStrategy, DriverDirectory, FsArchiveStorage, SystemEpochClock, SystemNanoClock,
+    UdpTransportFactory,
+};
+
+/// Why a node could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// A directory or file could not be prepared.
+    #[error("{what}: {reason}")]
+    Io {
+        /// What was being prepared.
+        what: String,
+        /// The underlying error.
+        reason: String,
+    },
+    /// A component refused to start.
+    #[error("starting the {component}: {reason}")]
+    Start {
+        /// Which component.
+        component: &'static str,
+        /// Why.
+        reason: String,
+    },
+}
+
+fn start_error(component: &'static str) -> impl Fn(String) -> NodeError {
+    move |reason| NodeError::Start { component, reason }
+}
+
+/// What to run. Build with [`ClusterNodeContext::new`] and adjust the fields.
+pub struct ClusterNodeContext {
+    /// This node's directory (created if missing): `driver/`, `archive/`, `cluster/` live inside.
+    pub node_dir: PathBuf,
+    /// The consensus module settings (member id, members, channels, timeouts).
+    pub consensus: ConsensusModuleConfig,
+    /// The services, in service-id order (their count overrides `consensus.service_count`).
+    pub services: Vec<Box<dyn ClusteredService + Send>>,
+    /// The media driver's threading mode (`Dedicated`, `SharedNetwork` or `Shared`).
+    pub driver_threading_mode: DriverThreadingMode,
+    /// Archive segment file length (a multiple of the log term length).
+    pub archive_segment_length: i32,
+    /// Delete the node directory's driver files on close.
+    pub delete_driver_dir_on_close: bool,
+}
+
+impl std::fmt::Debug for ClusterNodeContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClusterNodeContext")
+            .field("node_dir", &self.node_dir)
+            .field("member_id", &self.consensus.member_id)
+            .field("services", &self.services.len())
+            .finish()
+    }
+}
+
+impl ClusterNodeContext {
+    /// A node in `node_dir` with `consensus` settings and `services`.
+    pub fn new(
+        node_dir: impl Into<PathBuf>,
+        consensus: ConsensusModuleConfig,
+        services: Vec<Box<dyn ClusteredService + Send>>,
+    ) -> Self {
+        Self {
+            node_dir: node_dir.into(),
+            consensus,
+            services,
+            driver_threading_mode: DriverThreadingMode::Shared,
+            archive_segment_length: 128 * 1024 * 1024,
+            delete_driver_dir_on_close: true,
+        }
+    }
+}
+
+/// A running node. Dropping it stops every agent.
+#[derive(Debug)]
+pub struct ClusterNode {
+    runners: Vec<AgentRunner>,
+    driver_dir: PathBuf,
+    delete_driver_dir_on_close: bool,
+    cm_aeron: Aeron,
+}
+
+fn directory(path: &Path) -> Result<(), NodeError> {
+    std::fs::create_dir_all(path)
+        .map_err(|e| NodeError::Io { what: format!("creating {}", path.display()), reason: e.to_string() })
+}
+
+fn runner(agent: Box<dyn agrona::Agent>) -> Result<AgentRunner, NodeError> {
+    let name = agent.role_name().to_owned();
+    AgentRunner::start(agent, Box::new(BackoffIdleStrategy::default()), Arc::new(SystemNanoClock::new()))
+        .map_err(|e| NodeError::Start { component: "agent thread", reason: format!("{name}: {e}") })
+}
+
+impl ClusterNode {
+    /// Starts the driver, the archive, the consensus module and the services, in that order.
+    pub fn launch(ctx: ClusterNodeContext) -> Result<Self, NodeError> {
+        let ClusterNodeContext {
+            node_dir,
+            mut consensus,
+            services,
+            driver_threading_mode,
+            archive_segment_length,
+            delete_driver_dir_on_close,
+        } = ctx;
+        let driver_dir = node_dir.join("driver");
+        let archive_dir = node_dir.join("archive");
+        let cluster_dir = node_dir.join("cluster");
+        for dir in [&node_dir, &archive_dir, &cluster_dir] {
+            directory(dir)?;
+        }
+        let epoch_clock: Arc<dyn EpochClock> = Arc::new(SystemEpochClock);
+        let nano_clock: Arc<dyn NanoClock> = Arc::new(SystemNanoClock::new());
+
+        let store = DriverDirectory::new(&driver_dir).create_fresh().map_err(|e| NodeError::Io {
+            what: format!("driver directory {}", driver_dir.display()),
+            reason: e.to_string(),
+        })?;
+        let driver_ctx = DriverContext::new(Arc::new(store.clone()), Arc::clone(&epoch_clock))
+            .with_pid(sys::current_pid())
+            .with_session_id_seed(sys::entropy_seed())
+            .with_transport_factory(Arc::new(UdpTransportFactory::new()));
+        let driver =
+            MediaDriver::launch(driver_ctx).map_err(|e| start_error("media driver")(e.to_string()))?;
+        let mut runners = Vec::new();
+        for agent in driver.into_agents(driver_threading_mode) {
+            runners.push(runner(agent)?);
+        }
+        let connect = |name: &str| -> Result<Aeron, NodeError> {
+            let context =
+                Context::new(Arc::new(store.clone()), Arc::clone(&nano_clock), Arc::clone(&epoch_clock))
+                    .idle_strategy(Box::new(BackoffIdleStrategy::default()))
+                    .client_name(name);
+            Aeron::connect(context).map_err(|e| start_error("client")(format!("{name}: {e}")))
+        };
+
+        let archive_storage = FsArchiveStorage::open(&archive_dir).map_err(|e| NodeError::Io {
+            what: format!("archive directory {}", archive_dir.display()),
+            reason: e.to_string(),
+        })?;
+        let mut archive_ctx =
+            ArchiveContext::new(archive_storage, connect("archive")?, Arc::clone(&epoch_clock));
+        archive_ctx.segment_file_length = archive_segment_length;
+        archive_ctx.archive_id = consensus.member_id as i64;
+        archive_ctx.control_stream_id = 10;
+        let archive = ArchiveConductor::new(archive_ctx, nano_clock.nano_time())
+            .map_err(|e| start_error("archive")(e.to_string()))?;
+        runners.push(runner(Box::new(archive))?);
+
+        let cm_aeron = connect("consensus-module")?;
+        let archive_client = AeronArchive::connect(
+            &cm_aeron,
+            ArchiveClientContext::new(Arc::clone(&nano_clock))
+                .idle_strategy(Box::new(BackoffIdleStrategy::default()))
+                .client_name("consensus-module"),
+        )
+        .map_err(|e| start_error("archive client")(e.to_string()))?;
+        let cluster_storage = FsArchiveStorage::open(&cluster_dir).map_err(|e| NodeError::Io {
+            what: format!("cluster directory {}", cluster_dir.display()),
+            reason: e.to_string(),
+        })?;
+        consensus.service_count = services.len();
+        let cluster_id = consensus.cluster_id;
+        let control_channel = consensus.control_channel.clone();
+        let (service_stream_id, cm_stream_id) =
+            (consensus.service_stream_id, consensus.consensus_module_stream_id);
+        let cm = ConsensusModuleAgent::new(
+            consensus,
+            cm_aeron.clone(),
+            archive_client,
+            cluster_storage,
+            Arc::clone(&epoch_clock),
+            nano_clock.nano_time(),
+        )
+        .map_err(|e| start_error("consensus module")(e.to_string()))?;
+        runners.push(runner(Box::new(cm))?);
+
+        for (service_id, service) in services.into_iter().enumerate() {
+            let mut ctx = ServiceContext::new(
+                connect(&format!("service-{service_id}"))?,
+                service_id as i32,
+                cluster_id,
+            );
+            ctx.control_channel = control_channel.clone();
+            ctx.service_stream_id = service_stream_id;
+            ctx.consensus_module_stream_id = cm_stream_id;
+            ctx.invoke_aeron_conductor = true;
+            runners.push(runner(Box::new(ClusteredServiceAgent::new(ctx, service)))?);
+        }
+        Ok(Self { runners, driver_dir, delete_driver_dir_on_close, cm_aeron })
+    }
+
+    /// True while every agent runs.
+    pub fn is_running(&self) -> bool {
+        self.runners.iter().all(AgentRunner::is_running)
+    }
+
+    /// The first agent that stopped with a failure, as text.
+    pub fn failure(&self) -> Option<String> {
+        self.runners
+            .iter()
+            .filter_map(AgentRunner::join_result)
+            .find(|e| e.is_failure())
+            .map(|e| e.to_string())
+    }
+
+    /// The consensus module's counters as `label = value` lines (role, state, commit position, ...).
+    pub fn counters(&self) -> Vec<(i32, String, i64)> {
+        let reader = self.cm_aeron.counters_reader();
+        let mut counters = Vec::new();
+        reader.for_each(|id, type_id, _key, label| {
+            if (200..=241).contains(&type_id) {
+                counters.push((type_id, label.to_owned(), reader.counter_value(id)));
+            }
+        });
+        counters
+    }
+
+    /// The value of the first cluster counter of `type_id` (e.g. 201 role, 203 commit position).
+    pub fn counter(&self, type_id: i32) -> Option<i64> {
+        self.counters().into_iter().find(|(t, _, _)| *t == type_id).map(|(_, _, v)| v)
+    }
+
+    /// Stops every agent (services first, driver last). Returns the first failure, if any.
+    pub fn close(&mut self) -> Option<String> {
+        for runner in self.runners.iter_mut().rev() {
+            runner.close();
+        }
+        let failure = self.failure();
+        self.runners.clear();
+        if self.delete_driver_dir_on_close {
+            let _ = std::fs::remove_dir_all(&self.driver_dir);
+        }
+        failure
+    }
+}
+
+impl Drop for ClusterNode {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
