@@ -49,7 +49,7 @@ use protocol::cluster::{
 };
 
 use crate::cluster_member::{self, ClusterMember, NULL_POSITION, NULL_VALUE};
-use crate::consensus_module_config::ConsensusModuleConfig;
+use crate::consensus_module_config::{ConsensusModuleConfig, InjectedFault};
 use crate::election::{Election, ElectionInit};
 use crate::election_command::{ConsensusMessage, ElectionCommand, Role};
 use crate::inbox::Inbox;
@@ -709,7 +709,12 @@ where
         this.leadership_term_id = self.leadership_term_id;
         this.time_of_last_append_position_ns = now_ns;
         let timeout = self.config.election.leader_heartbeat_timeout_ns;
-        let quorum = cluster_member::quorum_position(&self.members, now_ns, timeout).min(append_position);
+        let quorum = match self.config.injected_fault {
+            InjectedFault::CommitWithoutQuorum => append_position,
+            InjectedFault::None => {
+                cluster_member::quorum_position(&self.members, now_ns, timeout).min(append_position)
+            }
+        };
         let commit = self.commit_position.get();
         let interval = self.config.election.leader_heartbeat_interval_ns;
         if quorum > commit || now_ns >= self.time_of_last_commit_send_ns + interval {

@@ -52,6 +52,19 @@ pub struct ConsensusModuleConfig {
     pub max_concurrent_sessions: usize,
     /// Seed of the module's random draws (election nomination jitter).
     pub seed: u64,
+    /// A deliberately broken rule, for proving that the simulator's invariants catch faults. Always
+    /// [`InjectedFault::None`] in production.
+    pub injected_fault: InjectedFault,
+}
+
+/// A rule the consensus module can be told to break (simulator self-tests only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InjectedFault {
+    /// Follow every rule.
+    #[default]
+    None,
+    /// The leader commits what it has appended itself, without waiting for a quorum.
+    CommitWithoutQuorum,
 }
 
 impl ConsensusModuleConfig {
@@ -77,6 +90,7 @@ impl ConsensusModuleConfig {
             session_timeout_ns: 10_000_000_000,
             max_concurrent_sessions: 10,
             seed: 0x5eed,
+            injected_fault: InjectedFault::None,
         }
     }
 

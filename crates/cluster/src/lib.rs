@@ -63,7 +63,7 @@ pub use cluster_session::{
     ClusterSession, ClusterSessionAction, MAX_ENCODED_PRINCIPAL_LENGTH, SessionError, SessionState,
 };
 pub use consensus_module_agent::{ConsensusModuleAgent, ConsensusModuleError, ModuleState};
-pub use consensus_module_config::ConsensusModuleConfig;
+pub use consensus_module_config::{ConsensusModuleConfig, InjectedFault};
 pub use election::{Election, ElectionInit};
 pub use election_command::{ConsensusMessage, ElectionCommand, Role};
 pub use election_config::ElectionConfig;

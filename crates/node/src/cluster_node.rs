@@ -174,10 +174,14 @@ impl ClusterNode {
         runners.push(runner(Box::new(archive))?);
 
         let cm_aeron = connect("consensus-module")?;
+        // The consensus module runs its client's conductor itself (Aeron's invoker mode), also while it
+        // waits for the archive.
+        let invoker_aeron = cm_aeron.clone();
         let archive_client = AeronArchive::connect(
             &cm_aeron,
             ArchiveClientContext::new(Arc::clone(&nano_clock))
                 .idle_strategy(Box::new(BackoffIdleStrategy::default()))
+                .agent_invoker(Box::new(move |_| invoker_aeron.conductor_do_work_now()))
                 .client_name("consensus-module"),
         )
         .map_err(|e| start_error("archive client")(e.to_string()))?;
