@@ -134,6 +134,15 @@ enum LogJoin {
     },
 }
 
+/// A replication of the leader's log recording into the local one (follower log replication).
+#[derive(Debug, Clone, Copy)]
+struct LogReplication {
+    replication_id: i64,
+    stop_position: i64,
+    position: i64,
+    has_ended: bool,
+}
+
 #[derive(Debug)]
 struct LogReplay {
     subscription: Subscription,
@@ -141,6 +150,10 @@ struct LogReplay {
     to_position: i64,
     position: i64,
     join_log_sent: bool,
+    /// Ack id of the services' JoinLog acknowledgement: the module reads the replay only after every
+    /// service joined it, so that the replay's image cannot drain and go before they subscribed.
+    join_ack_id: i64,
+    services_ack_requested: bool,
 }
 
 /// Aeron's consensus module. See the module docs.
@@ -183,6 +196,11 @@ pub struct ConsensusModuleAgent<S: ArchiveStorage> {
     log_recording_subscription_id: Option<i64>,
     recording_counter_id: Option<i32>,
     log_join: LogJoin,
+    log_channel_tag: i64,
+    log_subscription_tag: i64,
+    catchup_destination: Option<String>,
+    catchup_replays: BTreeMap<i32, i64>,
+    log_replication: Option<LogReplication>,
     log_replay: Option<LogReplay>,
     pending_prepare: bool,
     pending_new_term_event: Option<(i64, i64)>,
@@ -242,6 +260,8 @@ impl<S: ArchiveStorage> std::fmt::Debug for ConsensusModuleAgent<S> {
             .field("role", &self.role)
             .field("leadership_term_id", &self.leadership_term_id)
             .field("commit_position", &self.commit_position.get())
+            .field("append_position", &self.append_position)
+            .field("election", &self.election.as_ref().map(Election::state))
             .finish()
     }
 }
@@ -347,7 +367,10 @@ where
         let control_subscription =
             aeron.add_subscription(&config.control_channel, config.consensus_module_stream_id)?;
 
-        commit_position.set_ordered(recovery.committed_log_position.max(0));
+        // The services start from the latest snapshot (none yet: the empty state at 0); everything after
+        // it is replayed from the local log by the election, so that is where the commit counter starts.
+        let snapshot_position = recovery.snapshots.first().map_or(0, |s| s.log_position.max(0));
+        commit_position.set_ordered(snapshot_position);
         let prng =
             Prng::from_seed(config.seed ^ (config.member_id as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
         let service_count = config.service_count;
@@ -355,7 +378,11 @@ where
         let initial_log_leadership_term_id = recovery.last_leadership_term_id;
         let initial_term_base_log_position = recovery.last_term_base_log_position;
         let append_position = recovery.appended_log_position.max(0);
-        let log_position = recovery.committed_log_position.max(0);
+        let log_position = snapshot_position;
+        // One channel tag and subscription tag for every term's log subscription, so that a new term's
+        // subscription shares the receive endpoint the services may still hold from the previous term.
+        let log_channel_tag = aeron.next_correlation_id();
+        let log_subscription_tag = aeron.next_correlation_id();
         Ok(Self {
             config,
             aeron,
@@ -392,6 +419,11 @@ where
             log_recording_subscription_id: None,
             recording_counter_id: None,
             log_join: LogJoin::None,
+            log_channel_tag,
+            log_subscription_tag,
+            catchup_destination: None,
+            catchup_replays: BTreeMap::new(),
+            log_replication: None,
             log_replay: None,
             pending_prepare: false,
             pending_new_term_event: None,
@@ -480,10 +512,6 @@ where
 
     fn cluster_time(&self) -> i64 {
         self.epoch_clock.time_ms()
-    }
-
-    fn this_member(&self) -> &ClusterMember {
-        &self.members[self.this_index]
     }
 
     fn member_index(&self, member_id: i32) -> Option<usize> {
@@ -811,6 +839,20 @@ where
                     member.log_position = member.log_position.max(m.log_position);
                     member.leadership_term_id = m.leadership_term_id;
                     member.time_of_last_append_position_ns = now_ns;
+                    // Aeron `trackCatchupCompletion`: a follower that caught up gets StopCatchup.
+                    let is_catchup = m.flags == protocol::cluster::APPEND_POSITION_FLAG_CATCHUP;
+                    let leader_position =
+                        self.log_publication.as_ref().map_or(i64::MAX, ExclusivePublication::position);
+                    if (is_catchup || self.catchup_replays.contains_key(&m.follower_member_id))
+                        && m.log_position >= leader_position
+                    {
+                        self.stop_catchup_replay(m.follower_member_id);
+                        let stop = ConsensusMessage::StopCatchup(protocol::cluster::StopCatchup {
+                            leadership_term_id: m.leadership_term_id,
+                            follower_member_id: m.follower_member_id,
+                        });
+                        self.send_consensus(m.follower_member_id, &stop);
+                    }
                 } else if m.leadership_term_id > self.leadership_term_id {
                     self.enter_election(now_ns, "append position from a newer term");
                 }
@@ -838,6 +880,17 @@ where
                 }
             }
             ConsensusMessage::CanvassPosition(m) => self.on_canvass_position_as_member(&m),
+            ConsensusMessage::CatchupPosition {
+                leadership_term_id,
+                log_position,
+                follower_member_id,
+                catchup_endpoint,
+            } if self.role == Role::Leader
+                && leadership_term_id <= self.leadership_term_id
+                && !self.catchup_replays.contains_key(&follower_member_id) =>
+            {
+                self.start_catchup_replay(follower_member_id, log_position, &catchup_endpoint)?;
+            }
             _ => {}
         }
         Ok(())
@@ -1261,7 +1314,7 @@ where
             self.on_log_entry(now_ns, bytes, position);
         }
         self.log_inbox = inbox;
-        if fragments == 0 && image.is_closed() {
+        if fragments == 0 && image.is_closed() && self.election.is_none() {
             self.enter_election(now_ns, "log disconnected from leader");
             return Ok(1);
         }
@@ -1321,10 +1374,11 @@ where
     }
 
     fn replay_work(&mut self, now_ns: i64) -> usize {
-        let Some(replay) = self.log_replay.as_mut() else { return 0 };
-        if !replay.join_log_sent {
+        let Some(replay) = self.log_replay.as_ref() else { return 0 };
+        if !replay.join_log_sent || !self.services_acked(replay.join_ack_id) {
             return 0;
         }
+        let Some(replay) = self.log_replay.as_mut() else { return 0 };
         let session_id = replay.replay_session_id as i32;
         let to_position = replay.to_position;
         let Some(image) = replay.subscription.image_by_session_id(session_id).cloned() else { return 0 };
@@ -1343,13 +1397,37 @@ where
         self.log_inbox = inbox;
         let position = image.position();
         self.update_commit_position(position);
+        let mut request_ack = false;
+        let mut complete = false;
         if let Some(replay) = self.log_replay.as_mut() {
             replay.position = position;
-            if position >= replay.to_position
-                && let Some(election) = self.election.as_mut()
-            {
-                election.on_replay_complete(position);
+            if position >= replay.to_position {
+                // The replay is done only when the services have read it all too: they read the same
+                // replay image, which goes away when the replay is stopped.
+                if self.config.service_count == 0 {
+                    complete = true;
+                } else if !replay.services_ack_requested {
+                    request_ack = true;
+                    replay.services_ack_requested = true;
+                }
             }
+        }
+        if request_ack {
+            let request = ClusterMessage::RequestServiceAck(protocol::cluster::RequestServiceAck {
+                log_position: position,
+            });
+            if self.send_to_services(&request) {
+                self.expected_ack_id += 1;
+            } else if let Some(replay) = self.log_replay.as_mut() {
+                replay.services_ack_requested = false;
+            }
+        } else if self.log_replay.as_ref().is_some_and(|r| r.services_ack_requested)
+            && self.services_acked(self.expected_ack_id - 1)
+        {
+            complete = true;
+        }
+        if complete && let Some(election) = self.election.as_mut() {
+            election.on_replay_complete(position);
         }
         fragments
     }
@@ -1392,6 +1470,20 @@ where
 
     fn election_work(&mut self, now_ns: i64) -> Result<usize, ConsensusModuleError> {
         let mut work = self.replay_work(now_ns);
+        work += self.replication_work();
+        if self
+            .election
+            .as_ref()
+            .is_some_and(|e| e.state() == crate::election_state::ElectionState::FollowerCatchup)
+        {
+            let commit = self.election.as_ref().map_or(0, Election::notified_commit_position);
+            self.notified_commit_position = self.notified_commit_position.max(commit);
+            work += self.follow_log(now_ns)?;
+            let position = self.log_position;
+            if let Some(election) = self.election.as_mut() {
+                election.on_catchup_progress(position);
+            }
+        }
         work += self.log_join_work()?;
         if self.pending_prepare {
             work += self.prepare_work();
@@ -1441,7 +1533,15 @@ where
             ElectionCommand::PrepareForNewLeadership { log_position } => {
                 self.prepare_for_new_leadership(log_position)?;
             }
-            ElectionCommand::StopLogReplication | ElectionCommand::StopAllCatchups => {}
+            ElectionCommand::StopLogReplication => self.stop_log_replication(),
+            ElectionCommand::StopAllCatchups => {
+                self.stop_catchup_replays();
+                if let Some(endpoint) = self.catchup_destination.take()
+                    && let Some(subscription) = self.log_subscription.as_ref()
+                {
+                    let _ = subscription.remove_rcv_destination(&format!("aeron:udp?endpoint={endpoint}"));
+                }
+            }
             ElectionCommand::StopLogReplay => {
                 if let Some(replay) = self.log_replay.take() {
                     let _ = self.archive.stop_replay(replay.replay_session_id);
@@ -1498,17 +1598,39 @@ where
                 let _ = log_leadership_term_id;
                 self.append_position = position;
             }
-            ElectionCommand::StartLogReplication { .. } => {
-                // Not supported yet: the election times out and retries (see the module docs).
-            }
+            ElectionCommand::StartLogReplication {
+                leader_archive_endpoint,
+                leader_recording_id,
+                stop_position,
+                ..
+            } => self.start_log_replication(&leader_archive_endpoint, leader_recording_id, stop_position)?,
             ElectionCommand::AddFollowerSubscription { log_session_id } => {
                 self.add_follower_subscription(log_session_id)?;
             }
-            ElectionCommand::AddCatchupLogDestination { .. }
-            | ElectionCommand::RemoveCatchupLogDestination => {}
-            ElectionCommand::AddLiveLogDestination { .. } => {}
-            ElectionCommand::StartFollowerCatchupReplay { .. }
-            | ElectionCommand::StopFollowerCatchupReplay { .. } => {}
+            ElectionCommand::AddCatchupLogDestination { catchup_endpoint } => {
+                self.add_log_destination(&catchup_endpoint)?;
+                self.catchup_destination = Some(catchup_endpoint);
+            }
+            ElectionCommand::RemoveCatchupLogDestination => {
+                if let Some(endpoint) = self.catchup_destination.take()
+                    && let Some(subscription) = self.log_subscription.as_ref()
+                {
+                    subscription.remove_rcv_destination(&format!("aeron:udp?endpoint={endpoint}"))?;
+                }
+            }
+            ElectionCommand::AddLiveLogDestination { log_endpoint } => {
+                self.add_log_destination(&log_endpoint)?
+            }
+            ElectionCommand::StartFollowerCatchupReplay {
+                follower_member_id,
+                from_position,
+                catchup_endpoint,
+            } => {
+                self.start_catchup_replay(follower_member_id, from_position, &catchup_endpoint)?;
+            }
+            ElectionCommand::StopFollowerCatchupReplay { follower_member_id } => {
+                self.stop_catchup_replay(follower_member_id);
+            }
             ElectionCommand::UpdateCommitPosition { position } => self.update_commit_position(position),
             ElectionCommand::AppendNewLeadershipTermEvent { leadership_term_id, log_position } => {
                 if !self.append_new_leadership_term_event(leadership_term_id, log_position) {
@@ -1612,6 +1734,9 @@ where
         self.set_role(Role::Follower);
         self.log_publication = None;
         self.log_subscription = None;
+        self.catchup_destination = None;
+        self.stop_catchup_replays();
+        self.stop_log_replication();
         self.log_join = LogJoin::None;
         if let Some(replay) = self.log_replay.take() {
             let _ = self.archive.stop_replay(replay.replay_session_id);
@@ -1740,15 +1865,18 @@ where
         Ok(())
     }
 
-    fn follower_log_channel(&self, log_session_id: i32) -> String {
-        format!("aeron:udp?endpoint={}|session-id={log_session_id}", self.this_member().log_endpoint)
-    }
-
+    /// The follower's log subscription: a manual multi-destination subscription (live and catch-up
+    /// destinations are added to it), tagged so that the archive and the services share its images.
     fn add_follower_subscription(&mut self, log_session_id: i32) -> Result<(), ConsensusModuleError> {
-        let channel = self.follower_log_channel(log_session_id);
+        let tags = format!("{},{}", self.log_channel_tag, self.log_subscription_tag);
+        let channel = ConsensusModuleConfig::channel_with(
+            "aeron:udp?control-mode=manual",
+            &[("tags", tags.clone()), ("session-id", log_session_id.to_string()), ("alias", "log".into())],
+        )
+        .map_err(ConsensusModuleError::Config)?;
         let subscription = self.aeron.add_subscription(&channel, self.config.log_stream_id)?;
         self.log_subscription = Some(subscription);
-        self.log_subscription_channel = channel;
+        self.log_subscription_channel = format!("aeron:udp?tags={tags}|session-id={log_session_id}");
         self.log_session_id = log_session_id;
         self.start_log_recording(SourceLocation::Remote)?;
         self.log_join =
@@ -1756,8 +1884,16 @@ where
         Ok(())
     }
 
+    fn add_log_destination(&mut self, endpoint: &str) -> Result<(), ConsensusModuleError> {
+        if let Some(subscription) = self.log_subscription.as_ref() {
+            subscription.add_rcv_destination(&format!("aeron:udp?endpoint={endpoint}"))?;
+        }
+        Ok(())
+    }
+
     fn close_log_subscription(&mut self) -> Result<(), ConsensusModuleError> {
         self.log_subscription = None;
+        self.catchup_destination = None;
         if let Some(subscription_id) = self.log_recording_subscription_id.take() {
             let _ = self.archive.stop_recording_by_subscription(subscription_id);
         }
@@ -1897,8 +2033,136 @@ where
             to_position,
             position: from_position,
             join_log_sent: sent,
+            join_ack_id: self.expected_ack_id - 1,
+            services_ack_requested: false,
         });
         Ok(())
+    }
+
+    /// Leader: replays the log from `from_position` (following it live) to a follower's catch-up
+    /// endpoint, under the log's session id so that the follower's image continues seamlessly when its
+    /// live destination joins.
+    fn start_catchup_replay(
+        &mut self,
+        follower_member_id: i32,
+        from_position: i64,
+        catchup_endpoint: &str,
+    ) -> Result<(), ConsensusModuleError> {
+        if self.log_recording_id == NULL_VALUE {
+            return Ok(());
+        }
+        let channel = ConsensusModuleConfig::channel_with(
+            &self.config.catchup_channel,
+            &[
+                ("endpoint", catchup_endpoint.to_owned()),
+                ("session-id", self.log_session_id.to_string()),
+                ("linger", "0".into()),
+                ("eos", "false".into()),
+            ],
+        )
+        .map_err(ConsensusModuleError::Config)?;
+        let replay_session_id = self.archive.start_replay(
+            self.log_recording_id,
+            from_position,
+            -1,
+            &channel,
+            self.config.log_stream_id,
+        )?;
+        self.catchup_replays.insert(follower_member_id, replay_session_id);
+        Ok(())
+    }
+
+    fn stop_catchup_replay(&mut self, follower_member_id: i32) {
+        if let Some(replay_session_id) = self.catchup_replays.remove(&follower_member_id) {
+            let _ = self.archive.stop_replay(replay_session_id);
+        }
+    }
+
+    fn stop_catchup_replays(&mut self) {
+        let members: Vec<i32> = self.catchup_replays.keys().copied().collect();
+        for member_id in members {
+            self.stop_catchup_replay(member_id);
+        }
+    }
+
+    /// Follower: replicates the leader's log recording up to `stop_position` into the local one.
+    fn start_log_replication(
+        &mut self,
+        leader_archive_endpoint: &str,
+        leader_recording_id: i64,
+        stop_position: i64,
+    ) -> Result<(), ConsensusModuleError> {
+        let params = archive_client::ReplicationParams {
+            dst_recording_id: self.log_recording_id,
+            stop_position,
+            replication_channel: self.config.replication_channel.clone(),
+            replication_session_id: (self.aeron.next_correlation_id() & 0x3fff_ffff) as i32 | 0x4000_0000,
+            ..Default::default()
+        };
+        let control_channel = format!("aeron:udp?endpoint={leader_archive_endpoint}");
+        let replication_id = self.archive.replicate(
+            leader_recording_id,
+            self.config.archive_control_stream_id,
+            &control_channel,
+            &params,
+        )?;
+        self.log_replication = Some(LogReplication {
+            replication_id,
+            stop_position,
+            position: self.append_position,
+            has_ended: false,
+        });
+        Ok(())
+    }
+
+    fn stop_log_replication(&mut self) {
+        if let Some(replication) = self.log_replication.take()
+            && !replication.has_ended
+        {
+            let _ = self.archive.stop_replication(replication.replication_id);
+        }
+    }
+
+    /// Reports the replication's progress (recording signals of its recording) to the election.
+    fn replication_work(&mut self) -> usize {
+        let Some(mut replication) = self.log_replication else { return 0 };
+        let mut signals = Vec::new();
+        let polled = self.archive.poll_for_recording_signals(&mut |signal| signals.push(*signal));
+        let mut work = 0;
+        for signal in signals {
+            if signal.correlation_id != replication.replication_id {
+                continue;
+            }
+            work += 1;
+            if signal.recording_id != NULL_VALUE && self.log_recording_id == NULL_VALUE {
+                self.log_recording_id = signal.recording_id;
+            }
+            if signal.position != NULL_POSITION {
+                replication.position = replication.position.max(signal.position);
+            }
+            if signal.signal == protocol::archive::RecordingSignal::ReplicateEnd {
+                replication.has_ended = true;
+            }
+        }
+        if polled.is_err() {
+            replication.has_ended = true;
+        }
+        if replication.has_ended
+            && self.log_recording_id != NULL_VALUE
+            && let Ok(position) = self.archive.get_stop_position(self.log_recording_id)
+            && position != NULL_POSITION
+        {
+            replication.position = replication.position.max(position);
+        }
+        self.log_replication = Some(replication);
+        if replication.has_ended {
+            self.append_position = self.append_position.max(replication.position);
+        }
+        if let Some(election) = self.election.as_mut() {
+            election.on_log_replication_progress(replication.position, replication.has_ended);
+        }
+        let _ = replication.stop_position;
+        work
     }
 
     fn terminate_services(&mut self) {

@@ -44,6 +44,13 @@ pub struct ConsensusModuleConfig {
     pub replay_channel: String,
     /// Local log replay stream (103).
     pub replay_stream_id: i32,
+    /// Where this member's archive receives a replicated log from the leader's archive
+    /// (`aeron.cluster.replication.channel`; give a concrete port).
+    pub replication_channel: String,
+    /// Control stream of the members' archives, for replication (10).
+    pub archive_control_stream_id: i32,
+    /// Channel template the leader's archive replays a catching-up follower's log on (`aeron:udp`).
+    pub catchup_channel: String,
     /// Election timing (also the leader heartbeat interval and timeout).
     pub election: ElectionConfig,
     /// A session without activity for this long is closed with TIMEOUT (10 s).
@@ -86,6 +93,9 @@ impl ConsensusModuleConfig {
             consensus_module_stream_id: defaults::CONSENSUS_MODULE_STREAM_ID,
             replay_channel: defaults::REPLAY_CHANNEL.into(),
             replay_stream_id: defaults::REPLAY_STREAM_ID,
+            replication_channel: "aeron:udp?endpoint=localhost:0".into(),
+            archive_control_stream_id: 10,
+            catchup_channel: "aeron:udp".into(),
             election: ElectionConfig::default(),
             session_timeout_ns: 10_000_000_000,
             max_concurrent_sessions: 10,

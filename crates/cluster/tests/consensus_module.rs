@@ -253,3 +253,67 @@ mod failover {
         assert_eq!(listener.messages[100..], (1_000..1_100).collect::<Vec<_>>()[..], "all, in order, once");
     }
 }
+
+mod restart {
+    use super::cluster_support::SimClusterHarness;
+    use sim::LinkConfig;
+
+    #[test]
+    fn a_restarted_follower_catches_up_from_the_leader() {
+        let mut harness = SimClusterHarness::new(3, 41, LinkConfig::with_latency_ns(200_000), |_| {});
+        harness.step_until(20_000, "a leader", |h| h.leader().is_some() && h.followers_ready());
+        let leader = harness.leader().unwrap();
+        let follower = (leader + 1) % 3;
+        harness.kill(follower);
+        harness.step_until(2_000, "commit", |h| h.nodes[leader].cm.lock().unwrap().commit_position() > 0);
+        harness.restart(follower);
+        harness.step_until(30_000, "the follower rejoins", |h| {
+            let joined = {
+                let cm = h.nodes[follower].cm.lock().unwrap();
+                cm.state() == fulmar_cluster::ModuleState::Active
+                    && cm.election_count() > 0
+                    && !cm.is_electing()
+            };
+            joined && h.leader() == Some(leader)
+        });
+        let term = harness.nodes[leader].cm.lock().unwrap().leadership_term_id();
+        let commit = harness.nodes[leader].cm.lock().unwrap().commit_position();
+        harness.step_until(5_000, "the follower has the leader's log", |h| {
+            let cm = h.nodes[follower].cm.lock().unwrap();
+            cm.leadership_term_id() == term && cm.commit_position() >= commit
+        });
+    }
+
+    #[test]
+    fn a_restarted_old_leader_rejoins_the_new_term() {
+        let mut harness = SimClusterHarness::new(3, 42, LinkConfig::with_latency_ns(200_000), |_| {});
+        harness.step_until(20_000, "a leader", |h| h.leader().is_some() && h.followers_ready());
+        let old_leader = harness.leader().unwrap();
+        harness.step_until(2_000, "commit", |h| {
+            h.nodes.iter().all(|n| n.cm.lock().unwrap().commit_position() > 0)
+        });
+        harness.kill(old_leader);
+        harness.step_until(30_000, "a new leader", |h| {
+            h.leader().is_some_and(|l| l != old_leader) && h.followers_ready()
+        });
+        let new_leader = harness.leader().unwrap();
+        harness.restart(old_leader);
+        harness.step_until(60_000, "the old leader rejoins as a follower", |h| {
+            let joined = {
+                let cm = h.nodes[old_leader].cm.lock().unwrap();
+                cm.state() == fulmar_cluster::ModuleState::Active
+                    && cm.election_count() > 0
+                    && !cm.is_electing()
+            };
+            joined && h.leader() == Some(new_leader)
+        });
+        let (term, commit) = {
+            let cm = harness.nodes[new_leader].cm.lock().unwrap();
+            (cm.leadership_term_id(), cm.commit_position())
+        };
+        harness.step_until(5_000, "the old leader has the new leader's log", |h| {
+            let cm = h.nodes[old_leader].cm.lock().unwrap();
+            cm.leadership_term_id() == term && cm.commit_position() >= commit
+        });
+    }
+}

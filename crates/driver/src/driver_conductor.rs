@@ -503,6 +503,28 @@ impl DriverConductor {
         }) || self.is_network_session_active(session_id, stream_id)
     }
 
+    /// Aeron's clash rule for an explicit `session-id`: another active publication of the same stream and
+    /// session on the same media and (for UDP) the same endpoint and control address. Publications on
+    /// other channels may share a session id (the archive replays and the cluster's catch-up do).
+    fn is_session_clashing(&self, session_id: i32, stream_id: i32, channel: &str) -> bool {
+        let key = |uri: &str| {
+            Self::parse_channel(uri).ok().map(|uri| {
+                (
+                    uri.media == Media::Udp,
+                    uri.get("endpoint").map(str::to_owned),
+                    uri.get("control").map(str::to_owned),
+                )
+            })
+        };
+        let wanted = key(channel);
+        self.publications.iter().any(|p| {
+            p.session_id() == session_id
+                && p.stream_id() == stream_id
+                && matches!(p.state(), PublicationState::Active | PublicationState::Draining)
+                && key(p.channel()) == wanted
+        }) || self.network_publications_clash(session_id, stream_id, |other| key(other) == wanted)
+    }
+
     fn on_add_publication(
         &mut self,
         message: &PublicationMessage<'_>,
@@ -594,7 +616,7 @@ impl DriverConductor {
         let registration_id = message.correlation_id;
         let session_id = match params.session_id {
             Some(session_id) => {
-                if self.is_session_active(session_id, stream_id) {
+                if self.is_session_clashing(session_id, stream_id, message.channel) {
                     return Err(ControlError::new(
                         INVALID_CHANNEL,
                         format!(

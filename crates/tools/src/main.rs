@@ -3,8 +3,10 @@
 
 mod archive_command;
 mod bench;
+mod demo_command;
 mod driver_command;
 mod driver_threads;
+mod node_command;
 mod sample;
 mod stat;
 
@@ -37,6 +39,10 @@ enum Command {
     Stat(stat::StatArgs),
     /// Print a driver's distinct error log (as Aeron's ErrorStat).
     Errors(stat::StatArgs),
+    /// Run one cluster node (driver, archive, consensus module, a built-in service) until Ctrl-C.
+    Node(node_command::NodeArgs),
+    /// Run a 3-node basic-auction cluster and a bidding client, kill the leader, watch the fail-over.
+    Demo(demo_command::DemoArgs),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +55,8 @@ fn main() -> ExitCode {
         Command::Sub(args) => sample::run_sub(args),
         Command::Stat(args) => stat::run_stat(args),
         Command::Errors(args) => stat::run_errors(args),
+        Command::Node(args) => node_command::run(args),
+        Command::Demo(args) => demo_command::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,6 +1,8 @@
 //! Whole clusters in one process, single-threaded on a `ManualClock` over the simulated network: per
-//! node a driver (invoker mode), an archive conductor over memory storage and a consensus module, all
-//! stepped together. Blocking client calls step the drivers (and, for archive calls, the archives).
+//! node a driver (invoker mode), an archive conductor over memory storage and a consensus module, plus
+//! optional clustered services, all stepped together. Blocking client calls step the drivers (and, for
+//! archive calls, the archives). A node can be killed (stops being stepped, isolated on the network) and
+//! restarted from its archive and cluster storage (a crash with durable files).
 
 #![allow(dead_code, clippy::disallowed_methods)]
 
@@ -18,12 +20,13 @@ use sim::{LinkConfig, SimNetwork};
 
 /// The simulated host the test clients run on (with its own driver).
 pub const CLIENT_HOST: &str = "10.0.0.100";
-
 pub const START_NS: i64 = 1_000_000_000_000;
 pub const STEP_NS: i64 = 1_000_000;
 
 pub type SharedAgent = Arc<Mutex<Box<dyn Agent>>>;
 pub type SharedCm = Arc<Mutex<ConsensusModuleAgent<MemoryArchiveStorage>>>;
+type ServiceFactory = Box<dyn Fn(usize, usize) -> Box<dyn ClusteredService + Send>>;
+type Configure = Box<dyn Fn(&mut ConsensusModuleConfig)>;
 
 pub struct Node {
     pub ip: IpAddr,
@@ -33,6 +36,8 @@ pub struct Node {
     pub cm: SharedCm,
     pub extra: Vec<SharedAgent>,
     pub alive: bool,
+    pub archive_storage: MemoryArchiveStorage,
+    pub cluster_storage: MemoryArchiveStorage,
 }
 
 pub struct SimClusterHarness {
@@ -44,6 +49,25 @@ pub struct SimClusterHarness {
     pub members: String,
     drivers: Arc<Mutex<Vec<SharedAgent>>>,
     archives: Arc<Mutex<Vec<SharedAgent>>>,
+    prng: Prng,
+    seed: u64,
+    service_count: usize,
+    make_service: ServiceFactory,
+    configure: Configure,
+    starts: u64,
+}
+
+/// What a dead process's agents are replaced with.
+struct Gone;
+
+impl Agent for Gone {
+    fn role_name(&self) -> &str {
+        "gone"
+    }
+
+    fn do_work(&mut self, _now_ns: i64) -> Result<usize, agrona::AgentTermination> {
+        Ok(0)
+    }
 }
 
 fn ip(index: usize) -> String {
@@ -68,30 +92,29 @@ fn step_all(agents: &Mutex<Vec<SharedAgent>>, clock: &ManualClock) -> usize {
 }
 
 impl SimClusterHarness {
-    /// `count` nodes with `service_count` services each (services are added by the caller via `extra`).
+    /// `count` nodes without services.
     pub fn new(
         count: usize,
         seed: u64,
         link: LinkConfig,
-        configure: impl Fn(&mut ConsensusModuleConfig),
+        configure: impl Fn(&mut ConsensusModuleConfig) + 'static,
     ) -> Self {
         Self::with_services(count, 0, seed, link, configure, |_, _| unreachable!("no services"))
     }
 
-    /// As [`Self::new`] with `service_count` services per node made by `make_service(node, service_id)`.
+    /// `count` nodes with `service_count` services per node made by `make_service(node, service_id)`.
     pub fn with_services(
         count: usize,
         service_count: usize,
         seed: u64,
         link: LinkConfig,
-        configure: impl Fn(&mut ConsensusModuleConfig),
-        make_service: impl Fn(usize, usize) -> Box<dyn ClusteredService + Send>,
+        configure: impl Fn(&mut ConsensusModuleConfig) + 'static,
+        make_service: impl Fn(usize, usize) -> Box<dyn ClusteredService + Send> + 'static,
     ) -> Self {
         let clock = ManualClock::new(START_NS);
         let mut prng = Prng::from_seed(seed);
         let net = SimNetwork::new(clock.clone(), prng.fork());
         net.set_default_link(link);
-        let members = members_string(count);
         let drivers = Arc::new(Mutex::new(Vec::new()));
         let archives = Arc::new(Mutex::new(Vec::new()));
         let client_store = HeapMemoryStore::new();
@@ -111,76 +134,96 @@ impl SimClusterHarness {
             clock,
             net,
             nodes: Vec::new(),
-            members: members.clone(),
+            members: members_string(count),
             drivers,
             archives,
+            prng,
+            seed,
+            service_count,
+            make_service: Box::new(make_service),
+            configure: Box::new(configure),
+            starts: 0,
         };
         for index in 0..count {
-            let ip: IpAddr = ip(index).parse().unwrap();
-            let store = HeapMemoryStore::new();
-            let ctx = DriverContext::test_min()
-                .with_memory_store(Arc::new(store.clone()))
-                .with_epoch_clock(Arc::new(harness.clock.clone()))
-                .with_transport_factory(Arc::new(harness.net.for_host(ip)))
-                .with_session_id_seed(seed.wrapping_add(index as u64 * 7919))
-                .with_network_seed(prng.next_u64());
-            let driver = MediaDriver::launch(ctx).expect("driver starts");
-            let mut agents = driver.into_agents(ThreadingMode::Invoker);
-            let driver: SharedAgent = Arc::new(Mutex::new(agents.pop().unwrap()));
-            harness.drivers.lock().unwrap().push(Arc::clone(&driver));
-
-            let archive_aeron = harness.client(&store, false);
-            let mut archive_ctx = ArchiveContext::new(
-                MemoryArchiveStorage::new(),
-                archive_aeron,
-                Arc::new(harness.clock.clone()),
-            );
-            archive_ctx.segment_file_length = 256 * 1024;
-            archive_ctx.archive_id = index as i64;
-            let archive: SharedAgent = Arc::new(Mutex::new(Box::new(
-                ArchiveConductor::new(archive_ctx, harness.clock.nano_time()).expect("archive"),
-            )));
-            harness.archives.lock().unwrap().push(Arc::clone(&archive));
-
-            let cm_aeron = harness.client(&store, false);
-            let archive_client = harness.archive_client(&cm_aeron);
-            let mut config = ConsensusModuleConfig::test_min(
-                0,
-                index as i32,
-                ClusterMember::parse(&members).expect("members"),
-            );
-            config.service_count = service_count;
-            config.seed = seed.wrapping_add(index as u64);
-            configure(&mut config);
-            let control_channel = config.control_channel.clone();
-            let cm = ConsensusModuleAgent::new(
-                config,
-                cm_aeron,
-                archive_client,
-                MemoryArchiveStorage::new(),
-                Arc::new(harness.clock.clone()),
-                harness.clock.nano_time(),
-            )
-            .expect("consensus module");
-            let mut extra: Vec<SharedAgent> = Vec::new();
-            for service_id in 0..service_count {
-                let mut ctx = ServiceContext::new(harness.client(&store, false), service_id as i32, 0);
-                ctx.control_channel = control_channel.clone();
-                ctx.invoke_aeron_conductor = true;
-                let service = make_service(index, service_id);
-                extra.push(Arc::new(Mutex::new(Box::new(ClusteredServiceAgent::new(ctx, service)))));
-            }
-            harness.nodes.push(Node {
-                ip,
-                store,
-                driver,
-                archive,
-                cm: Arc::new(Mutex::new(cm)),
-                extra,
-                alive: true,
-            });
+            let node = harness.start_node(index, MemoryArchiveStorage::new(), MemoryArchiveStorage::new());
+            harness.nodes.push(node);
         }
         harness
+    }
+
+    fn start_node(
+        &mut self,
+        index: usize,
+        archive_storage: MemoryArchiveStorage,
+        cluster_storage: MemoryArchiveStorage,
+    ) -> Node {
+        self.starts += 1;
+        let host = ip(index);
+        let ip: IpAddr = host.parse().unwrap();
+        let store = HeapMemoryStore::new();
+        let ctx = DriverContext::test_min()
+            .with_memory_store(Arc::new(store.clone()))
+            .with_epoch_clock(Arc::new(self.clock.clone()))
+            .with_transport_factory(Arc::new(self.net.for_host(ip)))
+            .with_session_id_seed(self.seed.wrapping_add(index as u64 * 7919 + self.starts * 104_729))
+            .with_network_seed(self.prng.next_u64());
+        let driver = MediaDriver::launch(ctx).expect("driver starts");
+        let mut agents = driver.into_agents(ThreadingMode::Invoker);
+        let driver: SharedAgent = Arc::new(Mutex::new(agents.pop().unwrap()));
+        self.drivers.lock().unwrap().push(Arc::clone(&driver));
+
+        let archive_aeron = self.client(&store, false);
+        let mut archive_ctx =
+            ArchiveContext::new(archive_storage.clone(), archive_aeron, Arc::new(self.clock.clone()));
+        archive_ctx.segment_file_length = 256 * 1024;
+        archive_ctx.archive_id = index as i64;
+        archive_ctx.udp_control_channel = Some(format!("aeron:udp?endpoint={host}:9001"));
+        archive_ctx.replication_response_channel = format!("aeron:udp?endpoint={host}:9007");
+        let archive: SharedAgent = Arc::new(Mutex::new(Box::new(
+            ArchiveConductor::new(archive_ctx, self.clock.nano_time()).expect("archive"),
+        )));
+        self.archives.lock().unwrap().push(Arc::clone(&archive));
+
+        let cm_aeron = self.client(&store, false);
+        let archive_client = self.archive_client(&cm_aeron);
+        let mut config = ConsensusModuleConfig::test_min(
+            0,
+            index as i32,
+            ClusterMember::parse(&self.members).expect("members"),
+        );
+        config.service_count = self.service_count;
+        config.seed = self.seed.wrapping_add(index as u64 + self.starts * 31);
+        config.replication_channel = format!("aeron:udp?endpoint={host}:9006");
+        (self.configure)(&mut config);
+        let control_channel = config.control_channel.clone();
+        let cm = ConsensusModuleAgent::new(
+            config,
+            cm_aeron,
+            archive_client,
+            cluster_storage.clone(),
+            Arc::new(self.clock.clone()),
+            self.clock.nano_time(),
+        )
+        .expect("consensus module");
+        let mut extra: Vec<SharedAgent> = Vec::new();
+        for service_id in 0..self.service_count {
+            let mut ctx = ServiceContext::new(self.client(&store, false), service_id as i32, 0);
+            ctx.control_channel = control_channel.clone();
+            ctx.invoke_aeron_conductor = true;
+            let service = (self.make_service)(index, service_id);
+            extra.push(Arc::new(Mutex::new(Box::new(ClusteredServiceAgent::new(ctx, service)))));
+        }
+        Node {
+            ip,
+            store,
+            driver,
+            archive,
+            cm: Arc::new(Mutex::new(cm)),
+            extra,
+            alive: true,
+            archive_storage,
+            cluster_storage,
+        }
     }
 
     /// A client of the driver of the node with this store; blocking calls step drivers (and archives).
@@ -224,7 +267,7 @@ impl SimClusterHarness {
         self.clock.nano_time()
     }
 
-    /// One step: the clock moves, then every live node's driver, archive, consensus module and extras run.
+    /// One step: the clock moves, then every live node's driver, archive, consensus module and services run.
     pub fn step(&self) {
         self.clock.advance_ns(STEP_NS);
         let now_ns = self.clock.nano_time();
@@ -242,9 +285,16 @@ impl SimClusterHarness {
     }
 
     pub fn step_until(&self, max_steps: usize, what: &str, mut done: impl FnMut(&Self) -> bool) {
-        for _ in 0..max_steps {
+        for i in 0..max_steps {
             if done(self) {
                 return;
+            }
+            if std::env::var_os("FULMAR_TRACE").is_some() && i % 500 == 0 {
+                eprintln!(
+                    "[{what} step {i} at {} ms]{}",
+                    (self.now_ns() - START_NS) / 1_000_000,
+                    self.describe()
+                );
             }
             self.step();
         }
@@ -285,9 +335,29 @@ impl SimClusterHarness {
         self.client(&self.client_store.clone(), false)
     }
 
-    /// Stops stepping node `index` (a crash from the others' point of view).
+    /// Stops stepping node `index` and cuts it off the network (a crash from the others' point of view).
     pub fn kill(&mut self, index: usize) {
         self.nodes[index].alive = false;
         self.net.isolate(self.nodes[index].ip);
+        let driver = Arc::clone(&self.nodes[index].driver);
+        let archive = Arc::clone(&self.nodes[index].archive);
+        self.drivers.lock().unwrap().retain(|d| !Arc::ptr_eq(d, &driver));
+        self.archives.lock().unwrap().retain(|a| !Arc::ptr_eq(a, &archive));
+    }
+
+    /// Restarts killed node `index` from its archive and cluster storage, with a fresh driver.
+    pub fn restart(&mut self, index: usize) {
+        assert!(!self.nodes[index].alive, "node {index} is running");
+        // The old process is gone: its driver (and with it every socket) and archive are dropped.
+        *self.nodes[index].driver.lock().unwrap() = Box::new(Gone);
+        *self.nodes[index].archive.lock().unwrap() = Box::new(Gone);
+        for agent in &self.nodes[index].extra {
+            *agent.lock().unwrap() = Box::new(Gone);
+        }
+        self.net.heal();
+        let archive_storage = self.nodes[index].archive_storage.clone();
+        let cluster_storage = self.nodes[index].cluster_storage.clone();
+        let node = self.start_node(index, archive_storage, cluster_storage);
+        self.nodes[index] = node;
     }
 }

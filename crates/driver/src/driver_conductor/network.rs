@@ -1299,6 +1299,24 @@ impl DriverConductor {
     }
 
     /// True if a network publication of `stream_id` uses `session_id` and is not finished.
+    /// Whether an active network publication of `(session_id, stream_id)` has a channel `same_channel`
+    /// accepts.
+    pub(super) fn network_publications_clash(
+        &self,
+        session_id: i32,
+        stream_id: i32,
+        same_channel: impl Fn(&str) -> bool,
+    ) -> bool {
+        self.network.as_ref().is_some_and(|network| {
+            network.publications.iter().any(|p| {
+                p.session_id() == session_id
+                    && p.stream_id() == stream_id
+                    && matches!(p.state(), PublicationState::Active | PublicationState::Draining)
+                    && same_channel(p.channel())
+            })
+        })
+    }
+
     pub(super) fn is_network_session_active(&self, session_id: i32, stream_id: i32) -> bool {
         self.network.as_ref().is_some_and(|network| {
             network.publications.iter().any(|p| {
