@@ -28,9 +28,18 @@
 //! - every election runs to completion before log work resumes, and the services are told about each
 //!   new log (JoinLog) and acknowledge it before the module reports the log joined.
 //!
-//! Not yet: snapshots, follower catch-up and log replication from the leader's archive (a member whose
-//! log is behind the leader's current term cannot rejoin until that lands), uncommitted-state rollback
-//! on leadership loss, the cluster-control toggle, admin requests and authorisation of backup queries.
+//! A restarted member recovers from `recording.log` and its archive: the election replays its local log
+//! to the services, then it catches up from the leader (a replay of the leader's archive to its
+//! catch-up endpoint, merged with the live log in one multi-destination subscription) or, when its log
+//! ends in an older term, replicates the missing log from the leader's archive first.
+//!
+//! Not yet: snapshots, uncommitted-state rollback of sessions and control actions on leadership loss
+//! (service messages are rolled back), the cluster-control toggle, admin requests, authenticators
+//! other than allow-all, backup/standby sessions.
+//!
+//! Known issue: on real UDP a follower joins a new leader's log only once its previous log endpoint is
+//! released, which waits for the dead leader's image to time out in its driver (image liveness, 10 s
+//! by default): fail-over takes about that long. The simulator, with short timeouts, does not show it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -196,8 +205,6 @@ pub struct ConsensusModuleAgent<S: ArchiveStorage> {
     log_recording_subscription_id: Option<i64>,
     recording_counter_id: Option<i32>,
     log_join: LogJoin,
-    log_channel_tag: i64,
-    log_subscription_tag: i64,
     catchup_destination: Option<String>,
     catchup_replays: BTreeMap<i32, i64>,
     log_replication: Option<LogReplication>,
@@ -379,10 +386,6 @@ where
         let initial_term_base_log_position = recovery.last_term_base_log_position;
         let append_position = recovery.appended_log_position.max(0);
         let log_position = snapshot_position;
-        // One channel tag and subscription tag for every term's log subscription, so that a new term's
-        // subscription shares the receive endpoint the services may still hold from the previous term.
-        let log_channel_tag = aeron.next_correlation_id();
-        let log_subscription_tag = aeron.next_correlation_id();
         Ok(Self {
             config,
             aeron,
@@ -419,8 +422,6 @@ where
             log_recording_subscription_id: None,
             recording_counter_id: None,
             log_join: LogJoin::None,
-            log_channel_tag,
-            log_subscription_tag,
             catchup_destination: None,
             catchup_replays: BTreeMap::new(),
             log_replication: None,
@@ -1378,6 +1379,17 @@ where
         if !replay.join_log_sent || !self.services_acked(replay.join_ack_id) {
             return 0;
         }
+        if replay.services_ack_requested {
+            // Read to the end; the services acknowledge when they have too (the image may be gone).
+            let position = replay.position;
+            if self.services_acked(self.expected_ack_id - 1)
+                && let Some(election) = self.election.as_mut()
+            {
+                election.on_replay_complete(position);
+                return 1;
+            }
+            return 0;
+        }
         let Some(replay) = self.log_replay.as_mut() else { return 0 };
         let session_id = replay.replay_session_id as i32;
         let to_position = replay.to_position;
@@ -1421,10 +1433,6 @@ where
             } else if let Some(replay) = self.log_replay.as_mut() {
                 replay.services_ack_requested = false;
             }
-        } else if self.log_replay.as_ref().is_some_and(|r| r.services_ack_requested)
-            && self.services_acked(self.expected_ack_id - 1)
-        {
-            complete = true;
         }
         if complete && let Some(election) = self.election.as_mut() {
             election.on_replay_complete(position);
@@ -1701,6 +1709,10 @@ where
         self.log_join = LogJoin::None;
         for member in &mut self.members {
             if member.id != self.config.member_id {
+                // Positions reported in earlier terms say nothing about this term's log: a follower
+                // counts towards the commit position only once it reports an append position in it.
+                member.log_position = NULL_POSITION;
+                member.leadership_term_id = leadership_term_id;
                 member.time_of_last_append_position_ns = now_ns;
             }
         }
@@ -1868,7 +1880,11 @@ where
     /// The follower's log subscription: a manual multi-destination subscription (live and catch-up
     /// destinations are added to it), tagged so that the archive and the services share its images.
     fn add_follower_subscription(&mut self, log_session_id: i32) -> Result<(), ConsensusModuleError> {
-        let tags = format!("{},{}", self.log_channel_tag, self.log_subscription_tag);
+        // Fresh tags per term. (Aeron reuses one pair so that a new term's subscription shares the
+        // endpoint the services still hold; here that made followers fail to join the new log on real
+        // UDP now and then, so each term gets its own endpoint, which can only bind once the old one is
+        // released: see the module docs, "known issue".)
+        let tags = format!("{},{}", self.aeron.next_correlation_id(), self.aeron.next_correlation_id());
         let channel = ConsensusModuleConfig::channel_with(
             "aeron:udp?control-mode=manual",
             &[("tags", tags.clone()), ("session-id", log_session_id.to_string()), ("alias", "log".into())],

@@ -8,6 +8,7 @@ mod driver_command;
 mod driver_threads;
 mod node_command;
 mod sample;
+mod sim_command;
 mod stat;
 
 use std::process::ExitCode;
@@ -43,6 +44,8 @@ enum Command {
     Node(node_command::NodeArgs),
     /// Run a 3-node basic-auction cluster and a bidding client, kill the leader, watch the fail-over.
     Demo(demo_command::DemoArgs),
+    /// Run the deterministic cluster simulator over many seeds (or replay one with --seed).
+    Sim(sim_command::SimArgs),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +60,7 @@ fn main() -> ExitCode {
         Command::Errors(args) => stat::run_errors(args),
         Command::Node(args) => node_command::run(args),
         Command::Demo(args) => demo_command::run(args),
+        Command::Sim(args) => sim_command::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -961,6 +961,11 @@ impl DriverConductor {
                 ),
             ));
         }
+        if add && record.destinations.iter().any(|(_, channel)| channel == message.channel) {
+            // Already a destination of this (shared, tagged) endpoint: subscriptions that share the
+            // endpoint share its destinations too, so adding it again is a no-op.
+            return Ok(());
+        }
         if add {
             let spec = record.channel.receive_spec_for(address, ctx);
             let transport = network.factory.open(&spec).map_err(|e| {
