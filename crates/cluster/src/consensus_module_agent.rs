@@ -36,10 +36,6 @@
 //! Not yet: snapshots, uncommitted-state rollback of sessions and control actions on leadership loss
 //! (service messages are rolled back), the cluster-control toggle, admin requests, authenticators
 //! other than allow-all, backup/standby sessions.
-//!
-//! Known issue: on real UDP a follower joins a new leader's log only once its previous log endpoint is
-//! released, which waits for the dead leader's image to time out in its driver (image liveness, 10 s
-//! by default): fail-over takes about that long. The simulator, with short timeouts, does not show it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -206,6 +202,7 @@ pub struct ConsensusModuleAgent<S: ArchiveStorage> {
     recording_counter_id: Option<i32>,
     log_join: LogJoin,
     catchup_destination: Option<String>,
+    live_destination: Option<String>,
     catchup_replays: BTreeMap<i32, i64>,
     log_replication: Option<LogReplication>,
     log_replay: Option<LogReplay>,
@@ -423,6 +420,7 @@ where
             recording_counter_id: None,
             log_join: LogJoin::None,
             catchup_destination: None,
+            live_destination: None,
             catchup_replays: BTreeMap::new(),
             log_replication: None,
             log_replay: None,
@@ -1627,7 +1625,8 @@ where
                 }
             }
             ElectionCommand::AddLiveLogDestination { log_endpoint } => {
-                self.add_log_destination(&log_endpoint)?
+                self.add_log_destination(&log_endpoint)?;
+                self.live_destination = Some(log_endpoint);
             }
             ElectionCommand::StartFollowerCatchupReplay {
                 follower_member_id,
@@ -1745,8 +1744,7 @@ where
     fn prepare_for_new_leadership(&mut self, log_position: i64) -> Result<(), ConsensusModuleError> {
         self.set_role(Role::Follower);
         self.log_publication = None;
-        self.log_subscription = None;
-        self.catchup_destination = None;
+        self.release_log_subscription();
         self.stop_catchup_replays();
         self.stop_log_replication();
         self.log_join = LogJoin::None;
@@ -1880,10 +1878,9 @@ where
     /// The follower's log subscription: a manual multi-destination subscription (live and catch-up
     /// destinations are added to it), tagged so that the archive and the services share its images.
     fn add_follower_subscription(&mut self, log_session_id: i32) -> Result<(), ConsensusModuleError> {
-        // Fresh tags per term. (Aeron reuses one pair so that a new term's subscription shares the
-        // endpoint the services still hold; here that made followers fail to join the new log on real
-        // UDP now and then, so each term gets its own endpoint, which can only bind once the old one is
-        // released: see the module docs, "known issue".)
+        // Fresh tags per term: each term gets its own endpoint. The previous term's destinations were
+        // removed when its subscription closed (`release_log_subscription`), so the ports are free even
+        // while the services still read the old image.
         let tags = format!("{},{}", self.aeron.next_correlation_id(), self.aeron.next_correlation_id());
         let channel = ConsensusModuleConfig::channel_with(
             "aeron:udp?control-mode=manual",
@@ -1907,9 +1904,21 @@ where
         Ok(())
     }
 
-    fn close_log_subscription(&mut self) -> Result<(), ConsensusModuleError> {
-        self.log_subscription = None;
+    /// Closes the follower log subscription after removing its destinations: that closes their sockets
+    /// now, so the next term's subscription can bind the same endpoints at once, while the services'
+    /// subscriptions (sharing the tagged endpoint) can still read what the image already holds.
+    fn release_log_subscription(&mut self) {
+        if let Some(subscription) = self.log_subscription.take() {
+            for endpoint in self.live_destination.take().into_iter().chain(self.catchup_destination.take()) {
+                let _ = subscription.remove_rcv_destination(&format!("aeron:udp?endpoint={endpoint}"));
+            }
+        }
+        self.live_destination = None;
         self.catchup_destination = None;
+    }
+
+    fn close_log_subscription(&mut self) -> Result<(), ConsensusModuleError> {
+        self.release_log_subscription();
         if let Some(subscription_id) = self.log_recording_subscription_id.take() {
             let _ = self.archive.stop_recording_by_subscription(subscription_id);
         }
