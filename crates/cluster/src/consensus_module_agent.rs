@@ -247,6 +247,18 @@ fn encode(scratch: &mut Vec<u8>, message: &ClusterMessage<'_>) -> usize {
     message.encode(&mut scratch[..length]).expect("sized buffer")
 }
 
+/// The extent of a recording as the recovery plan sees it.
+fn extent_of(descriptor: &archive_client::OwnedRecordingDescriptor) -> RecordingExtent {
+    RecordingExtent {
+        start_position: descriptor.start_position,
+        stop_position: descriptor.stop_position,
+        initial_term_id: descriptor.initial_term_id,
+        term_buffer_length: descriptor.term_buffer_length,
+        mtu_length: descriptor.mtu_length,
+        session_id: descriptor.session_id,
+    }
+}
+
 fn boolean(value: bool) -> BooleanType {
     if value { BooleanType::True } else { BooleanType::False }
 }
@@ -303,17 +315,7 @@ where
         for entry in recording_log.entries() {
             if entry.recording_id != NULL_VALUE && !extents.contains_key(&entry.recording_id) {
                 let descriptor = archive.list_recording(entry.recording_id)?;
-                extents.insert(
-                    entry.recording_id,
-                    descriptor.map(|d| RecordingExtent {
-                        start_position: d.start_position,
-                        stop_position: d.stop_position,
-                        initial_term_id: d.initial_term_id,
-                        term_buffer_length: d.term_buffer_length,
-                        mtu_length: d.mtu_length,
-                        session_id: d.session_id,
-                    }),
-                );
+                extents.insert(entry.recording_id, descriptor.as_ref().map(extent_of));
             }
         }
         let lookup = |id: i64| extents.get(&id).copied().flatten();
@@ -1300,11 +1302,23 @@ where
         let session_id = self.log_session_id;
         let Some(subscription) = self.log_subscription.as_mut() else { return Ok(0) };
         let Some(image) = subscription.image_by_session_id(session_id).cloned() else { return Ok(0) };
+        let fragments = self.consume_log(now_ns, &image, limit);
+        if fragments == 0 && image.is_closed() && self.election.is_none() {
+            self.enter_election(now_ns, "log disconnected from leader");
+            return Ok(1);
+        }
+        self.log_position = self.log_position.max(image.position());
+        self.update_commit_position(self.log_position);
+        Ok(fragments)
+    }
+
+    /// Reads `image` up to `limit_position` (reassembled) and applies each entry to the module's view.
+    fn consume_log(&mut self, now_ns: i64, image: &client::Image, limit_position: i64) -> usize {
         self.log_inbox.clear();
         let inbox = &mut self.log_inbox;
         let fragments = image.bounded_poll(
             &mut |fragment, header| inbox.on_fragment(fragment, header),
-            limit,
+            limit_position,
             LOG_FRAGMENT_LIMIT,
         );
         let inbox = std::mem::take(&mut self.log_inbox);
@@ -1313,13 +1327,7 @@ where
             self.on_log_entry(now_ns, bytes, position);
         }
         self.log_inbox = inbox;
-        if fragments == 0 && image.is_closed() && self.election.is_none() {
-            self.enter_election(now_ns, "log disconnected from leader");
-            return Ok(1);
-        }
-        self.log_position = self.log_position.max(image.position());
-        self.update_commit_position(self.log_position);
-        Ok(fragments)
+        fragments
     }
 
     /// The module's view of one log entry (followers and replays): sessions, timers, service messages.
@@ -1392,19 +1400,7 @@ where
         let session_id = replay.replay_session_id as i32;
         let to_position = replay.to_position;
         let Some(image) = replay.subscription.image_by_session_id(session_id).cloned() else { return 0 };
-        self.log_inbox.clear();
-        let inbox = &mut self.log_inbox;
-        let fragments = image.bounded_poll(
-            &mut |fragment, header| inbox.on_fragment(fragment, header),
-            to_position,
-            LOG_FRAGMENT_LIMIT,
-        );
-        let inbox = std::mem::take(&mut self.log_inbox);
-        for index in 0..inbox.len() {
-            let (bytes, position) = inbox.get(index);
-            self.on_log_entry(now_ns, bytes, position);
-        }
-        self.log_inbox = inbox;
+        let fragments = self.consume_log(now_ns, &image, to_position);
         let position = image.position();
         self.update_commit_position(position);
         let mut request_ack = false;
@@ -1861,14 +1857,7 @@ where
 
     fn refresh_extent(&mut self) -> Result<(), ConsensusModuleError> {
         self.cached_extent = Some(if self.log_recording_id != NULL_VALUE {
-            self.archive.list_recording(self.log_recording_id)?.map(|d| RecordingExtent {
-                start_position: d.start_position,
-                stop_position: d.stop_position,
-                initial_term_id: d.initial_term_id,
-                term_buffer_length: d.term_buffer_length,
-                mtu_length: d.mtu_length,
-                session_id: d.session_id,
-            })
+            self.archive.list_recording(self.log_recording_id)?.as_ref().map(extent_of)
         } else {
             None
         });

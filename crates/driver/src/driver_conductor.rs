@@ -496,11 +496,24 @@ impl DriverConductor {
     }
 
     fn is_session_active(&self, session_id: i32, stream_id: i32) -> bool {
+        self.ipc_publications_clash(session_id, stream_id, |_| true)
+            || self.network_publications_clash(session_id, stream_id, |_| true)
+    }
+
+    /// Whether an active IPC publication of `(session_id, stream_id)` has a channel `same_channel`
+    /// accepts.
+    fn ipc_publications_clash(
+        &self,
+        session_id: i32,
+        stream_id: i32,
+        same_channel: impl Fn(&str) -> bool,
+    ) -> bool {
         self.publications.iter().any(|p| {
             p.session_id() == session_id
                 && p.stream_id() == stream_id
                 && matches!(p.state(), PublicationState::Active | PublicationState::Draining)
-        }) || self.is_network_session_active(session_id, stream_id)
+                && same_channel(p.channel())
+        })
     }
 
     /// Aeron's clash rule for an explicit `session-id`: another active publication of the same stream and
@@ -517,12 +530,8 @@ impl DriverConductor {
             })
         };
         let wanted = key(channel);
-        self.publications.iter().any(|p| {
-            p.session_id() == session_id
-                && p.stream_id() == stream_id
-                && matches!(p.state(), PublicationState::Active | PublicationState::Draining)
-                && key(p.channel()) == wanted
-        }) || self.network_publications_clash(session_id, stream_id, |other| key(other) == wanted)
+        self.ipc_publications_clash(session_id, stream_id, |other| key(other) == wanted)
+            || self.network_publications_clash(session_id, stream_id, |other| key(other) == wanted)
     }
 
     fn on_add_publication(

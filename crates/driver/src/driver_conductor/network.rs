@@ -1321,16 +1321,6 @@ impl DriverConductor {
             })
         })
     }
-
-    pub(super) fn is_network_session_active(&self, session_id: i32, stream_id: i32) -> bool {
-        self.network.as_ref().is_some_and(|network| {
-            network.publications.iter().any(|p| {
-                p.session_id() == session_id
-                    && p.stream_id() == stream_id
-                    && matches!(p.state(), PublicationState::Active | PublicationState::Draining)
-            })
-        })
-    }
 }
 
 fn record_group_tag(network: &NetworkState, endpoint_id: i64) -> Option<i64> {
