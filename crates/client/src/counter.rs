@@ -63,6 +63,12 @@ impl Counter {
         Self { inner: Arc::new(CounterInner { counter, registration_id, closed, client }) }
     }
 
+    /// The counter's value cell, for code that drives it through agrona's API (for example a
+    /// compare-and-set toggle shared with other processes). Valid while this handle is open.
+    pub fn atomic_counter(&self) -> AtomicCounter {
+        self.inner.counter.clone()
+    }
+
     /// The counter id in the driver's counters region.
     pub fn id(&self) -> i32 {
         self.inner.counter.id()

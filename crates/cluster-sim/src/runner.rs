@@ -169,7 +169,13 @@ pub fn run_seed(config: &SimConfig) -> SeedReport {
     config.validate();
     let mut prng = Prng::from_seed(config.seed);
     let cluster_seed = prng.next_u64();
-    let cluster = SimCluster::new(config.nodes, cluster_seed, config.latency_ns, config.injected_fault);
+    let cluster = SimCluster::new(
+        config.nodes,
+        cluster_seed,
+        config.latency_ns,
+        config.injected_fault,
+        config.event_log.clone(),
+    );
     let workload = Workload::new(&cluster, config.clients, config.message_interval_ns, prng.fork());
     let faults =
         FaultInjector::new(config.faults.clone(), config.latency_ns, prng.fork(), START_NS + QUIET_START_NS);

@@ -22,7 +22,9 @@ use agrona::{Agent, HeapMemoryStore, ManualClock, NanoClock, Prng};
 use archive::{ArchiveConductor, ArchiveContext, MemoryArchiveStorage};
 use archive_client::{AeronArchive, ArchiveClientContext};
 use client::{Aeron, Context};
-use cluster::{ClusterMember, ConsensusModuleAgent, ConsensusModuleConfig, InjectedFault, Role};
+use cluster::{
+    ClusterEventLog, ClusterMember, ConsensusModuleAgent, ConsensusModuleConfig, InjectedFault, Role,
+};
 use driver::{DriverContext, MediaDriver, ThreadingMode};
 use service::{ClusteredServiceAgent, ServiceContext};
 use sim::{DatagramFate, LinkConfig, SimNetwork, TraceEntry};
@@ -102,6 +104,7 @@ pub struct SimCluster {
     drivers: Arc<Mutex<Vec<SharedAgent>>>,
     archives: Arc<Mutex<Vec<SharedAgent>>>,
     trace_hash: Arc<AtomicU64>,
+    event_log: ClusterEventLog,
 }
 
 fn node_ip(index: usize) -> IpAddr {
@@ -157,9 +160,16 @@ fn fold_trace_entry(hash: u64, entry: &TraceEntry) -> u64 {
 }
 
 impl SimCluster {
-    /// `node_count` nodes with a [`TestService`] each; links default to `latency_ns` without faults.
+    /// `node_count` nodes with a [`TestService`] each; links default to `latency_ns` without faults;
+    /// every consensus module writes its debug events to `event_log` (usually disabled).
     /// Panics if a component cannot start (a bug in the setup, not a simulated fault).
-    pub fn new(node_count: usize, seed: u64, latency_ns: i64, injected_fault: InjectedFault) -> Self {
+    pub fn new(
+        node_count: usize,
+        seed: u64,
+        latency_ns: i64,
+        injected_fault: InjectedFault,
+        event_log: ClusterEventLog,
+    ) -> Self {
         let clock = ManualClock::new(START_NS);
         let mut prng = Prng::from_seed(seed);
         let net = SimNetwork::new(clock.clone(), prng.fork());
@@ -194,6 +204,7 @@ impl SimCluster {
             drivers,
             archives,
             trace_hash,
+            event_log,
         };
         for index in 0..node_count {
             let node = cluster.launch_node(index, seed, &members, injected_fault, &mut prng);
@@ -243,6 +254,7 @@ impl SimCluster {
         config.service_count = 1;
         config.seed = seed.wrapping_add(index as u64);
         config.injected_fault = injected_fault;
+        config.event_log = self.event_log.clone();
         config.replication_channel = format!("aeron:udp?endpoint={ip}:9006");
         let control_channel = config.control_channel.clone();
         let cm = ConsensusModuleAgent::new(

@@ -3,7 +3,7 @@
 //! Invariants (asserted by [`SimConfig::validate`]): 3 or 5 nodes, at least one client, positive
 //! durations and intervals, probabilities in `[0, 1]`, at most a minority of nodes killed.
 
-use cluster::InjectedFault;
+use cluster::{ClusterEventLog, InjectedFault};
 
 /// Which faults the safety phase injects, and how hard. Every choice is drawn from the run's seed.
 ///
@@ -137,6 +137,8 @@ pub struct SimConfig {
     /// crash-stop that node and go on (false: lets a run look for safety violations past a known
     /// agent failure).
     pub stop_on_agent_failure: bool,
+    /// The consensus modules' debug event log (disabled by default; `fulmar sim --event-log`).
+    pub event_log: ClusterEventLog,
 }
 
 impl SimConfig {
@@ -154,6 +156,7 @@ impl SimConfig {
             faults: FaultConfig::default(),
             injected_fault: InjectedFault::None,
             stop_on_agent_failure: true,
+            event_log: ClusterEventLog::disabled(),
         }
     }
 

@@ -47,12 +47,17 @@ use archive_client::{AeronArchive, RecordingPos};
 use client::{Aeron, Counter, ExclusivePublication, Publication, Subscription};
 use protocol::archive::SourceLocation;
 use protocol::cluster::{
-    AppendPosition, BooleanType, CanvassPosition, CloseReason, ClusterMessage, ClusterTimeUnit,
-    CommitPosition, EventCode, JoinLog, NewLeaderEvent, NewLeadershipTerm, NewLeadershipTermEvent,
-    SESSION_HEADER_LENGTH, ServiceTerminationPosition, SessionCloseEvent, SessionEvent, SessionMessageHeader,
-    SessionOpenEvent, TimerEvent, defaults,
+    AppendPosition, BooleanType, CanvassPosition, CloseReason, ClusterAction, ClusterActionRequest,
+    ClusterMessage, ClusterTimeUnit, CommitPosition, EventCode, JoinLog, NewLeaderEvent, NewLeadershipTerm,
+    NewLeadershipTermEvent, SESSION_HEADER_LENGTH, ServiceTerminationPosition, SessionCloseEvent,
+    SessionEvent, SessionMessageHeader, SessionOpenEvent, TerminationAck, TerminationPosition, TimerEvent,
+    defaults,
 };
 
+use protocol::frame::{DATA_HEADER_LENGTH, FRAME_ALIGNMENT};
+
+use crate::cluster_control::{ClusterControl, ToggleState};
+use crate::cluster_event_log::ClusterEventCode;
 use crate::cluster_member::{self, ClusterMember, NULL_POSITION, NULL_VALUE};
 use crate::consensus_module_config::{ConsensusModuleConfig, InjectedFault};
 use crate::election::{Election, ElectionInit};
@@ -161,6 +166,22 @@ struct LogReplay {
     services_ack_requested: bool,
 }
 
+/// An orderly termination in progress (Aeron `ClusterTermination`, reference §3.12).
+#[derive(Debug, Clone, Copy)]
+struct Termination {
+    /// Every member stops at this log position.
+    position: i64,
+    /// The leader stops waiting for followers' acknowledgements at this time.
+    deadline_ns: i64,
+    /// ServiceTerminationPosition sent; the services acknowledge with this ack id.
+    services_ack_id: Option<i64>,
+    /// Followers that acknowledged (leader only), by member index.
+    follower_acks: u64,
+}
+
+/// How long a terminating leader waits for its followers (Aeron `terminationTimeoutNs`, 10 s).
+const TERMINATION_TIMEOUT_NS: i64 = 10_000_000_000;
+
 /// Aeron's consensus module. See the module docs.
 pub struct ConsensusModuleAgent<S: ArchiveStorage> {
     config: ConsensusModuleConfig,
@@ -182,6 +203,11 @@ pub struct ConsensusModuleAgent<S: ArchiveStorage> {
     role_counter: Counter,
     state_counter: Counter,
     election_state_counter: Counter,
+    _control_toggle_counter: Counter,
+    errors_counter: Counter,
+    control_toggle: ClusterControl,
+    termination: Option<Termination>,
+    terminated: bool,
 
     state: ModuleState,
     role: Role,
@@ -230,6 +256,7 @@ pub struct ConsensusModuleAgent<S: ArchiveStorage> {
     service_trackers: Vec<PendingServiceMessageTracker>,
 
     consensus_inbox: Inbox,
+    ingress_backlog: std::collections::VecDeque<Vec<u8>>,
     ingress_inbox: Inbox,
     control_inbox: Inbox,
     log_inbox: Inbox,
@@ -348,6 +375,18 @@ where
             &key,
             &format!("Cluster election state - clusterId={id}"),
         )?;
+        let control_toggle_counter = aeron.add_counter(
+            defaults::CONTROL_TOGGLE_TYPE_ID,
+            &key,
+            &format!("Cluster control toggle - clusterId={id}"),
+        )?;
+        let errors_counter = aeron.add_counter(
+            defaults::CLUSTER_ERRORS_TYPE_ID,
+            &key,
+            &format!("Cluster errors - clusterId={id}"),
+        )?;
+        let control_toggle = ClusterControl::new(control_toggle_counter.atomic_counter());
+        control_toggle.deactivate();
 
         let this = &members[this_index];
         let consensus_subscription = aeron.add_subscription(
@@ -404,6 +443,11 @@ where
             role_counter,
             state_counter,
             election_state_counter,
+            _control_toggle_counter: control_toggle_counter,
+            errors_counter,
+            control_toggle,
+            termination: None,
+            terminated: false,
             state: ModuleState::Init,
             role: Role::Follower,
             election: None,
@@ -448,6 +492,7 @@ where
                 .map(|id| PendingServiceMessageTracker::new(id as i32))
                 .collect(),
             consensus_inbox: Inbox::new(),
+            ingress_backlog: std::collections::VecDeque::new(),
             ingress_inbox: Inbox::new(),
             control_inbox: Inbox::new(),
             log_inbox: Inbox::new(),
@@ -460,6 +505,17 @@ where
 
     // ------------------------------------------------------------------------------------------
     // Observers
+
+    /// Whether the module terminated in an orderly way (operator abort): `do_work` now returns
+    /// [`AgentTermination::Done`].
+    pub fn is_terminated(&self) -> bool {
+        self.terminated
+    }
+
+    /// Ingress messages dropped as malformed or too large (the "Cluster errors" counter).
+    pub fn error_count(&self) -> i64 {
+        self.errors_counter.get()
+    }
 
     /// This node's role.
     pub fn role(&self) -> Role {
@@ -519,12 +575,22 @@ where
         self.members.iter().position(|m| m.id == member_id)
     }
 
+    fn event(&self, code: ClusterEventCode, details: std::fmt::Arguments<'_>) {
+        self.config.event_log.log(code, self.now_ns, self.config.member_id, details);
+    }
+
     fn set_state(&mut self, state: ModuleState) {
+        if state != self.state {
+            self.event(ClusterEventCode::StateChange, format_args!("{:?} -> {state:?}", self.state));
+        }
         self.state = state;
         self.state_counter.set_ordered(state.code());
     }
 
     fn set_role(&mut self, role: Role) {
+        if role != self.role {
+            self.event(ClusterEventCode::RoleChange, format_args!("{:?} -> {role:?}", self.role));
+        }
         self.role = role;
         self.role_counter.set_ordered(role.code() as i64);
     }
@@ -576,10 +642,22 @@ where
             ),
             ConsensusMessage::StopCatchup(m) => encode(&mut self.scratch, &ClusterMessage::StopCatchup(*m)),
         };
+        self.send_consensus_encoded(index, length)
+    }
+
+    /// Sends the first `length` bytes of the scratch buffer to the member at `index`.
+    fn send_consensus_encoded(&mut self, index: usize, length: usize) -> bool {
         match self.consensus_publications[index].as_mut() {
             Some(publication) => publication.offer(&self.scratch[..length]).is_ok(),
             None => false,
         }
+    }
+
+    /// Sends a message outside the election vocabulary (termination) to `to_member_id`.
+    fn send_consensus_message(&mut self, to_member_id: i32, message: &ClusterMessage<'_>) -> bool {
+        let Some(index) = self.member_index(to_member_id) else { return false };
+        let length = encode(&mut self.scratch, message);
+        self.send_consensus_encoded(index, length)
     }
 
     fn send_to_services(&mut self, message: &ClusterMessage<'_>) -> bool {
@@ -617,6 +695,9 @@ where
         let mut bytes = [0u8; SESSION_HEADER_LENGTH];
         header.encode(&mut bytes).expect("32 bytes");
         let publication = self.log_publication.as_mut()?;
+        if SESSION_HEADER_LENGTH + payload.len() > publication.max_message_length() {
+            return None;
+        }
         for _ in 0..APPEND_ATTEMPTS {
             if let Ok(position) = publication.offer_vectored(&[&bytes, payload]) {
                 return Some(position);
@@ -673,6 +754,10 @@ where
             work += self.election_work(now_ns)?;
         } else {
             work += self.consensus_work(now_ns)?;
+            if self.termination_work(now_ns) {
+                self.terminated = true;
+                work += 1;
+            }
         }
         Ok(work)
     }
@@ -681,7 +766,10 @@ where
         let mut work = 0;
         let _ = self.archive.keep_alive_if_due(now_ns);
         work += self.process_redirects(now_ns);
-        if self.election.is_none() && self.state == ModuleState::Active {
+        if self.election.is_none() && self.role == Role::Leader {
+            work += self.poll_control_toggle(now_ns);
+        }
+        if self.election.is_none() && self.state == ModuleState::Active && self.termination.is_none() {
             if self.role == Role::Leader {
                 work += self.process_sessions(now_ns);
                 let timeout = self.config.election.leader_heartbeat_timeout_ns;
@@ -701,9 +789,153 @@ where
         Ok(work)
     }
 
+    /// The operator's control toggle (leader only, reference §3.11): suspend and resume are log
+    /// entries every member applies at the same position; abort terminates every member at the
+    /// leader's current log position. Snapshot and shutdown need snapshots, which this module does
+    /// not take yet: they are refused (the toggle goes back to NEUTRAL and the request is logged).
+    fn poll_control_toggle(&mut self, now_ns: i64) -> usize {
+        let toggle = match self.control_toggle.get() {
+            Ok(toggle) => toggle,
+            Err(_) => {
+                self.control_toggle.reset();
+                return 1;
+            }
+        };
+        match (toggle, self.state) {
+            (ToggleState::Suspend, ModuleState::Active) => {
+                if self.append_cluster_action(ClusterAction::Suspend).is_some() {
+                    self.set_state(ModuleState::Suspended);
+                }
+                1
+            }
+            (ToggleState::Resume, ModuleState::Suspended) => {
+                if self.append_cluster_action(ClusterAction::Resume).is_some() {
+                    self.set_state(ModuleState::Active);
+                    self.control_toggle.reset();
+                }
+                1
+            }
+            (ToggleState::Resume, ModuleState::Active) => {
+                self.control_toggle.reset();
+                1
+            }
+            (ToggleState::Abort, ModuleState::Active | ModuleState::Suspended) => {
+                self.begin_leader_termination(now_ns);
+                1
+            }
+            (ToggleState::Snapshot | ToggleState::Shutdown | ToggleState::StandbySnapshot, _) => {
+                self.event(
+                    ClusterEventCode::StateChange,
+                    format_args!("control toggle {toggle:?} refused: snapshots are not supported yet"),
+                );
+                self.control_toggle.reset();
+                1
+            }
+            _ => 0,
+        }
+    }
+
+    fn append_cluster_action(&mut self, action: ClusterAction) -> Option<i64> {
+        let position = self.log_publication.as_ref()?.position();
+        let mut request = ClusterActionRequest {
+            leadership_term_id: self.leadership_term_id,
+            log_position: 0,
+            timestamp: self.cluster_time(),
+            action,
+            flags: protocol::cluster::CLUSTER_ACTION_FLAGS_DEFAULT,
+        };
+        let length = encode(&mut self.scratch, &ClusterMessage::ClusterActionRequest(request));
+        request.log_position = position + agrona::align(DATA_HEADER_LENGTH + length, FRAME_ALIGNMENT) as i64;
+        self.append_message(&ClusterMessage::ClusterActionRequest(request))
+    }
+
+    /// Leader, ABORT: every member terminates at the current log position without a snapshot.
+    fn begin_leader_termination(&mut self, now_ns: i64) {
+        let Some(position) = self.log_publication.as_ref().map(ExclusivePublication::position) else {
+            return;
+        };
+        let message = ClusterMessage::TerminationPosition(TerminationPosition {
+            leadership_term_id: self.leadership_term_id,
+            log_position: position,
+        });
+        for member_id in self.follower_ids() {
+            self.send_consensus_message(member_id, &message);
+        }
+        self.event(ClusterEventCode::TerminationPosition, format_args!("logPosition={position} (abort)"));
+        self.termination = Some(Termination {
+            position,
+            deadline_ns: now_ns + TERMINATION_TIMEOUT_NS,
+            services_ack_id: None,
+            follower_acks: 0,
+        });
+        self.set_state(ModuleState::Terminating);
+    }
+
+    /// Drives a termination: services told once the log reached the position, then (leader) the
+    /// followers' acknowledgements or the deadline, (follower) an acknowledgement to the leader.
+    /// True once this member is done.
+    fn termination_work(&mut self, now_ns: i64) -> bool {
+        let Some(mut termination) = self.termination else { return false };
+        let reached = if self.role == Role::Leader {
+            self.commit_position.get() >= termination.position || now_ns >= termination.deadline_ns
+        } else {
+            self.log_position >= termination.position
+        };
+        if !reached {
+            return false;
+        }
+        if self.state != ModuleState::Terminating {
+            self.set_state(ModuleState::Terminating);
+        }
+        let services_done = match termination.services_ack_id {
+            None if self.config.service_count == 0 => true,
+            None => {
+                let message = ClusterMessage::ServiceTerminationPosition(ServiceTerminationPosition {
+                    log_position: termination.position,
+                    ack_required: BooleanType::True,
+                });
+                if self.send_to_services(&message) {
+                    termination.services_ack_id = Some(self.expected_ack_id);
+                    self.expected_ack_id += 1;
+                }
+                false
+            }
+            Some(ack_id) => self.services_acked(ack_id),
+        };
+        self.termination = Some(termination);
+        if !services_done {
+            return false;
+        }
+        if self.role == Role::Leader {
+            let followers = self.members.len() as u32 - 1;
+            if termination.follower_acks.count_ones() < followers && now_ns < termination.deadline_ns {
+                return false;
+            }
+        } else {
+            let ack = ClusterMessage::TerminationAck(TerminationAck {
+                leadership_term_id: self.leadership_term_id,
+                log_position: self.log_position,
+                member_id: self.config.member_id,
+            });
+            let leader = self.leader_member_id;
+            self.send_consensus_message(leader, &ack);
+        }
+        self.event(ClusterEventCode::TerminationAck, format_args!("terminated at {}", termination.position));
+        self.set_state(ModuleState::Closed);
+        true
+    }
+
     fn consensus_work(&mut self, now_ns: i64) -> Result<usize, ConsensusModuleError> {
         let mut work = 0;
         if self.role == Role::Leader {
+            // The term's NewLeadershipTermEvent is its first entry: nothing else is appended before it.
+            if let Some((term, position)) = self.pending_new_term_event {
+                if !self.append_new_leadership_term_event(term, position) {
+                    return Ok(work);
+                }
+                self.pending_new_term_event = None;
+                work += 1;
+            }
             if self.state == ModuleState::Active {
                 work += self.poll_timers();
                 work += self.append_service_messages();
@@ -824,8 +1056,27 @@ where
                 catchup_endpoint: m.catchup_endpoint.to_owned(),
             },
             ClusterMessage::StopCatchup(m) => ConsensusMessage::StopCatchup(m),
+            ClusterMessage::TerminationPosition(m) => {
+                self.on_termination_position(now_ns, &m);
+                return Ok(());
+            }
+            ClusterMessage::TerminationAck(m) => {
+                self.on_termination_ack(&m);
+                return Ok(());
+            }
             _ => return Ok(()),
         };
+        let code = match &message {
+            ConsensusMessage::CanvassPosition(_) => ClusterEventCode::CanvassPosition,
+            ConsensusMessage::RequestVote(_) => ClusterEventCode::RequestVote,
+            ConsensusMessage::Vote(_) => ClusterEventCode::Vote,
+            ConsensusMessage::NewLeadershipTerm(_) => ClusterEventCode::NewLeadershipTerm,
+            ConsensusMessage::AppendPosition(_) => ClusterEventCode::AppendPosition,
+            ConsensusMessage::CommitPosition(_) => ClusterEventCode::CommitPosition,
+            ConsensusMessage::CatchupPosition { .. } => ClusterEventCode::CatchupPosition,
+            ConsensusMessage::StopCatchup(_) => ClusterEventCode::StopCatchup,
+        };
+        self.event(code, format_args!("{message:?}"));
         if let Some(election) = self.election.as_mut() {
             election.on_message(now_ns, &message);
             return Ok(());
@@ -897,6 +1148,36 @@ where
         Ok(())
     }
 
+    /// Follower: the leader terminates the cluster at `message.log_position` (reference §3.12).
+    fn on_termination_position(&mut self, now_ns: i64, message: &TerminationPosition) {
+        self.event(ClusterEventCode::TerminationPosition, format_args!("{message:?}"));
+        if self.role == Role::Follower
+            && self.election.is_none()
+            && message.leadership_term_id == self.leadership_term_id
+            && self.termination.is_none()
+        {
+            self.termination = Some(Termination {
+                position: message.log_position,
+                deadline_ns: now_ns + TERMINATION_TIMEOUT_NS,
+                services_ack_id: None,
+                follower_acks: 0,
+            });
+        }
+    }
+
+    /// Leader: a follower terminated at (or past) the termination position.
+    fn on_termination_ack(&mut self, message: &TerminationAck) {
+        self.event(ClusterEventCode::TerminationAck, format_args!("{message:?}"));
+        let index = self.member_index(message.member_id);
+        if let (Some(termination), Some(index)) = (self.termination.as_mut(), index)
+            && self.role == Role::Leader
+            && message.leadership_term_id == self.leadership_term_id
+            && message.log_position >= termination.position
+        {
+            termination.follower_acks |= 1 << index;
+        }
+    }
+
     /// A member canvassing while this node is leader: tell it about the current term so it can join.
     fn on_canvass_position_as_member(&mut self, message: &CanvassPosition) {
         if self.role != Role::Leader || message.leadership_term_id > self.leadership_term_id {
@@ -954,6 +1235,7 @@ where
         let Ok(message) = protocol::cluster::decode_any(bytes) else { return };
         match message {
             ClusterMessage::ServiceAck(ack) => {
+                self.event(ClusterEventCode::ServiceAck, format_args!("{ack:?}"));
                 if let Some(slot) =
                     usize::try_from(ack.service_id).ok().and_then(|i| self.service_ack_ids.get_mut(i))
                 {
@@ -1066,23 +1348,51 @@ where
     // ------------------------------------------------------------------------------------------
     // Ingress and sessions
 
+    /// Polls ingress. A message the log cannot take now (back-pressure) is kept, with every message
+    /// polled after it, and retried before anything new is polled: ingress is never dropped for
+    /// want of log space; the client is slowed down by the ingress stream's flow control instead.
     fn poll_ingress(&mut self, now_ns: i64) -> Result<usize, ConsensusModuleError> {
+        let mut work = 0;
+        while let Some(bytes) = self.ingress_backlog.pop_front() {
+            if !self.on_ingress_message(now_ns, &bytes)? {
+                self.ingress_backlog.push_front(bytes);
+                return Ok(work);
+            }
+            work += 1;
+        }
         self.ingress_inbox.clear();
         let inbox = &mut self.ingress_inbox;
         let fragments = self
             .ingress_subscription
             .poll(&mut |fragment, header| inbox.on_fragment(fragment, header), INGRESS_FRAGMENT_LIMIT);
         let inbox = std::mem::take(&mut self.ingress_inbox);
+        let mut result = Ok(());
         for index in 0..inbox.len() {
             let (bytes, _) = inbox.get(index);
-            self.on_ingress_message(now_ns, bytes)?;
+            if !self.ingress_backlog.is_empty() {
+                self.ingress_backlog.push_back(bytes.to_vec());
+                continue;
+            }
+            match self.on_ingress_message(now_ns, bytes) {
+                Ok(true) => {}
+                Ok(false) => self.ingress_backlog.push_back(bytes.to_vec()),
+                Err(error) => {
+                    result = Err(error);
+                    break;
+                }
+            }
         }
         self.ingress_inbox = inbox;
-        Ok(fragments)
+        result.map(|()| fragments + work)
     }
 
-    fn on_ingress_message(&mut self, now_ns: i64, bytes: &[u8]) -> Result<(), ConsensusModuleError> {
-        let Ok(message) = protocol::cluster::decode_any(bytes) else { return Ok(()) };
+    /// Handles one ingress message; `Ok(false)` when the log is back-pressured and the message must be
+    /// retried later (nothing was done).
+    fn on_ingress_message(&mut self, now_ns: i64, bytes: &[u8]) -> Result<bool, ConsensusModuleError> {
+        let Ok(message) = protocol::cluster::decode_any(bytes) else {
+            self.errors_counter.increment();
+            return Ok(true);
+        };
         match message {
             ClusterMessage::SessionConnectRequest(request) => {
                 self.on_session_connect(
@@ -1098,10 +1408,20 @@ where
                 let session_id = message.header.cluster_session_id;
                 if message.header.leadership_term_id == self.leadership_term_id
                     && self.sessions.get(&session_id).is_some_and(|s| s.state == SessionState::Open)
-                    && self.append_session_message(session_id, message.payload).is_some()
-                    && let Some(session) = self.sessions.get_mut(&session_id)
                 {
-                    session.last_activity_ns = now_ns;
+                    let max_length =
+                        self.log_publication.as_ref().map_or(0, ExclusivePublication::max_message_length);
+                    if SESSION_HEADER_LENGTH + message.payload.len() > max_length {
+                        // Larger than the log can carry: dropped and counted, never appended.
+                        self.errors_counter.increment();
+                        return Ok(true);
+                    }
+                    if self.append_session_message(session_id, message.payload).is_none() {
+                        return Ok(false);
+                    }
+                    if let Some(session) = self.sessions.get_mut(&session_id) {
+                        session.last_activity_ns = now_ns;
+                    }
                 }
             }
             ClusterMessage::SessionKeepAlive(keep_alive) if self.role == Role::Leader => {
@@ -1123,7 +1443,7 @@ where
             }
             _ => {}
         }
-        Ok(())
+        Ok(true)
     }
 
     fn on_session_connect(
@@ -1307,6 +1627,15 @@ where
             self.enter_election(now_ns, "log disconnected from leader");
             return Ok(1);
         }
+        // Aeron: a follower whose archive stopped recording the log can no longer report an append
+        // position the leader may count: it re-joins through an election.
+        if self.election.is_none()
+            && let Some(counter_id) = self.recording_counter_id
+            && !RecordingPos::is_active(&self.aeron.counters_reader(), counter_id, self.log_recording_id)
+        {
+            self.enter_election(now_ns, "log recording stopped");
+            return Ok(1);
+        }
         self.log_position = self.log_position.max(image.position());
         self.update_commit_position(self.log_position);
         Ok(fragments)
@@ -1373,7 +1702,16 @@ where
             ClusterMessage::TimerEvent(timer) if !self.timers.cancel(timer.correlation_id) => {
                 *self.fired_timers_from_log.entry(timer.correlation_id).or_insert(0) += 1;
             }
+            ClusterMessage::ClusterActionRequest(request) => match (request.action, self.state) {
+                (ClusterAction::Suspend, ModuleState::Active) => self.set_state(ModuleState::Suspended),
+                (ClusterAction::Resume, ModuleState::Suspended) => self.set_state(ModuleState::Active),
+                _ => {}
+            },
             ClusterMessage::NewLeadershipTermEvent(event) => {
+                self.event(
+                    ClusterEventCode::ReplayNewLeadershipTerm,
+                    format_args!("position={position} {event:?}"),
+                );
                 self.leadership_term_id = self.leadership_term_id.max(event.leadership_term_id);
             }
             _ => {}
@@ -1439,6 +1777,7 @@ where
 
     fn start_election(&mut self, now_ns: i64, is_node_startup: bool, graceful_closed_leader_id: i32) {
         self.election_count += 1;
+        self.control_toggle.deactivate();
         let init = ElectionInit {
             is_node_startup,
             graceful_closed_leader_id,
@@ -1462,10 +1801,19 @@ where
         self.election = Some(election);
     }
 
-    fn enter_election(&mut self, now_ns: i64, _reason: &'static str) {
+    fn enter_election(&mut self, now_ns: i64, reason: &'static str) {
         if self.election.is_some() {
             return;
         }
+        self.event(
+            ClusterEventCode::NewElection,
+            format_args!(
+                "leadershipTermId={} commitPosition={} appendPosition={} reason=\"{reason}\"",
+                self.leadership_term_id,
+                self.commit_position.get(),
+                self.append_position
+            ),
+        );
         self.set_role(Role::Follower);
         self.start_election(now_ns, false, NULL_VALUE as i32);
     }
@@ -1482,8 +1830,9 @@ where
             self.notified_commit_position = self.notified_commit_position.max(commit);
             work += self.follow_log(now_ns)?;
             let position = self.log_position;
+            let append_position = self.read_append_position();
             if let Some(election) = self.election.as_mut() {
-                election.on_catchup_progress(position);
+                election.on_catchup_progress(position, append_position);
             }
         }
         work += self.log_join_work()?;
@@ -1521,7 +1870,25 @@ where
 
     fn execute(&mut self, now_ns: i64, command: ElectionCommand) -> Result<(), ConsensusModuleError> {
         match command {
-            ElectionCommand::StateChange { to, .. } => {
+            ElectionCommand::StateChange { from, to, reason } => {
+                if let Some(election) = self.election.as_ref() {
+                    self.event(
+                        ClusterEventCode::ElectionStateChange,
+                        format_args!(
+                            "{} -> {} leaderId={:?} candidateTermId={} leadershipTermId={} logPosition={} \
+                             logLeadershipTermId={} appendPosition={} commitPosition={} reason=\"{reason}\"",
+                            from.name(),
+                            to.name(),
+                            election.leader_member_id(),
+                            election.candidate_term_id(),
+                            election.leadership_term_id(),
+                            election.log_position(),
+                            election.log_leadership_term_id(),
+                            election.append_position(),
+                            self.commit_position.get(),
+                        ),
+                    );
+                }
                 self.election_state_counter.set_ordered(to.code() as i64);
             }
             ElectionCommand::RoleChange(role) => self.set_role(role),
@@ -1594,6 +1961,14 @@ where
                 )?;
             }
             ElectionCommand::TruncateLog { log_leadership_term_id, position } => {
+                self.event(
+                    ClusterEventCode::TruncateLogEntry,
+                    format_args!(
+                        "logLeadershipTermId={log_leadership_term_id} commitPosition={} appendPosition={} -> {position}",
+                        self.commit_position.get(),
+                        self.append_position
+                    ),
+                );
                 if self.log_recording_id != NULL_VALUE {
                     self.archive.truncate_recording(self.log_recording_id, position)?;
                 }
@@ -1712,6 +2087,7 @@ where
             }
         }
         if role == Role::Leader {
+            self.control_toggle.activate();
             let response_channels: Vec<(i64, String, i32)> = self
                 .sessions
                 .values()
@@ -1756,6 +2132,9 @@ where
             session.response = None;
         }
         self.redirects.clear();
+        self.ingress_backlog.clear();
+        // A NewLeadershipTermEvent not appended in the term that ended belongs to no later term.
+        self.pending_new_term_event = None;
         self.commit_position.set_ordered(self.commit_position.get().max(log_position));
         let commit = self.commit_position.get();
         for tracker in &mut self.service_trackers {
@@ -1981,6 +2360,18 @@ where
                         let Some(subscription) = self.log_subscription.as_mut() else { return Ok(0) };
                         let Some(image) = subscription.image_by_session_id(session_id) else { return Ok(0) };
                         let position = image.join_position();
+                        // Aeron `verifyLogJoinPosition`: an image that joined the leader's log anywhere
+                        // but at this member's log position would leave a gap (or an overlap) in what
+                        // the services see; the election is told before any JoinLog goes out, and
+                        // starts over (the next attempt catches up first).
+                        let expected = self.election.as_ref().map_or(position, Election::log_position);
+                        if position != expected {
+                            self.log_join = LogJoin::None;
+                            if let Some(election) = self.election.as_mut() {
+                                election.on_follower_log_joined(position);
+                            }
+                            return Ok(1);
+                        }
                         self.log_join =
                             LogJoin::Follower { session_id, join_position: Some(position), join_log_sent };
                         position
@@ -2197,6 +2588,9 @@ where
     }
 
     fn do_work(&mut self, now_ns: i64) -> Result<usize, AgentTermination> {
+        if self.terminated {
+            return Err(AgentTermination::Done);
+        }
         self.work(now_ns).map_err(|error| AgentTermination::Fatal(error.to_string()))
     }
 

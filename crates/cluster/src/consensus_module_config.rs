@@ -7,6 +7,7 @@
 use protocol::channel_uri::{ChannelUri, ChannelUriBuilder};
 use protocol::cluster::defaults;
 
+use crate::cluster_event_log::ClusterEventLog;
 use crate::cluster_member::ClusterMember;
 use crate::election_config::ElectionConfig;
 
@@ -62,6 +63,9 @@ pub struct ConsensusModuleConfig {
     /// A deliberately broken rule, for proving that the simulator's invariants catch faults. Always
     /// [`InjectedFault::None`] in production.
     pub injected_fault: InjectedFault,
+    /// The debug event log (reference §9); disabled by default. The node enables it from
+    /// `FULMAR_EVENT_LOG`, the simulator keeps a seed's lines in memory.
+    pub event_log: ClusterEventLog,
 }
 
 /// A rule the consensus module can be told to break (simulator self-tests only).
@@ -101,6 +105,7 @@ impl ConsensusModuleConfig {
             max_concurrent_sessions: 10,
             seed: 0x5eed,
             injected_fault: InjectedFault::None,
+            event_log: ClusterEventLog::disabled(),
         }
     }
 

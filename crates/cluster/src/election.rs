@@ -121,6 +121,8 @@ pub struct Election {
     notified_commit_position: i64,
     catchup_join_position: i64,
     catchup_position: i64,
+    /// How far this member's archive has recorded the log during catch-up (reported to the leader).
+    catchup_append_position: i64,
     replication_leadership_term_id: i64,
     replication_stop_position: i64,
     replication_term_base_log_position: i64,
@@ -191,6 +193,7 @@ impl Election {
             notified_commit_position: 0,
             catchup_join_position: NULL_POSITION,
             catchup_position: NULL_POSITION,
+            catchup_append_position: NULL_POSITION,
             replication_leadership_term_id: NULL_VALUE,
             replication_stop_position: NULL_POSITION,
             replication_term_base_log_position: NULL_VALUE,
@@ -384,10 +387,15 @@ impl Election {
         self.resolved_catchup_endpoint = Some(endpoint.to_owned());
     }
 
-    /// Follower catch-up: the consensus module consumed the log up to `position` (the commit counter).
-    pub fn on_catchup_progress(&mut self, position: i64) {
+    /// Follower catch-up: the consensus module consumed the log up to `position` (the commit counter)
+    /// and its archive has recorded it up to `append_position`. The leader is told the append
+    /// position (Aeron `catchupPoll`): it needs this member's recorded position to commit what this
+    /// member may only consume once committed.
+    pub fn on_catchup_progress(&mut self, position: i64, append_position: i64) {
         if self.state == ElectionState::FollowerCatchup {
             self.catchup_position = self.catchup_position.max(position);
+            self.catchup_append_position =
+                self.catchup_append_position.max(append_position).max(self.catchup_position);
             self.commit_position = self.commit_position.max(position);
         }
     }
@@ -1088,18 +1096,19 @@ impl Election {
 
     fn follower_catchup(&mut self, now_ns: i64) -> usize {
         let mut work = 0;
-        if (self.catchup_position > self.last_published_append_position
+        let append_position = self.catchup_append_position.max(self.catchup_position);
+        if (append_position > self.last_published_append_position
             || self.has_update_interval_expired(now_ns, self.config.leader_heartbeat_interval_ns))
             && let Some(leader_id) = self.leader_member_id
         {
             let message = AppendPosition {
                 leadership_term_id: self.leadership_term_id,
-                log_position: self.catchup_position,
+                log_position: append_position,
                 follower_member_id: self.this_member_id(),
                 flags: APPEND_POSITION_FLAG_CATCHUP,
             };
             self.send(leader_id, ConsensusMessage::AppendPosition(message));
-            self.last_published_append_position = self.catchup_position;
+            self.last_published_append_position = append_position;
             self.time_of_last_update_ns = now_ns;
             work += 1;
         }

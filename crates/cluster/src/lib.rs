@@ -24,6 +24,7 @@
 pub mod authenticator;
 pub mod cluster_clock;
 pub mod cluster_control;
+pub mod cluster_event_log;
 pub mod cluster_file_error;
 pub mod cluster_mark_file;
 pub mod cluster_member;
@@ -50,6 +51,10 @@ pub use cluster_clock::{
 };
 pub use cluster_control::{
     ClusterControl, ConsensusModuleState, InvalidModuleState, InvalidToggleValue, ToggleState,
+};
+pub use cluster_event_log::{
+    ClusterEventCode, ClusterEventLog, ClusterEventSet, ClusterEventSink, ClusterEventSpecError,
+    MemoryEventSink,
 };
 pub use cluster_file_error::ClusterFileError;
 pub use cluster_mark_file::{

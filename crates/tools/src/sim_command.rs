@@ -2,10 +2,12 @@
 //! line. One line per seed; a failing seed prints the invariant and the command that replays it
 //! exactly (same seed, same trace).
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::bail;
 use clap::{Args, ValueEnum};
+use cluster::{ClusterEventLog, ClusterEventSet, ClusterEventSink};
 use cluster_sim::{FaultConfig, SimConfig, Summary, replay_command, run_seed};
 
 /// Which faults to inject during the safety phase.
@@ -41,6 +43,19 @@ pub struct SimArgs {
     /// Fault profile.
     #[arg(long, value_enum, default_value_t = FaultProfile::NoFailover)]
     pub faults: FaultProfile,
+    /// Print the consensus modules' debug events (reference §9) to stderr as they happen: `all`,
+    /// `cluster` (all but the per-heartbeat position events) or a comma list of event names/ids.
+    #[arg(long)]
+    pub event_log: Option<String>,
+}
+
+/// Prints event lines to standard error.
+struct StderrEventSink;
+
+impl ClusterEventSink for StderrEventSink {
+    fn on_event(&self, line: &str) {
+        eprintln!("{line}");
+    }
 }
 
 fn parse_seconds(text: &str) -> Result<i64, String> {
@@ -61,6 +76,10 @@ pub fn run(args: SimArgs) -> anyhow::Result<()> {
         Some(seed) => (seed, 1),
         None => (args.first_seed, args.seeds),
     };
+    let event_log = match args.event_log.as_deref() {
+        Some(spec) => ClusterEventLog::new(ClusterEventSet::parse(spec)?, Arc::new(StderrEventSink)),
+        None => ClusterEventLog::disabled(),
+    };
     let started = Instant::now();
     let mut summary = Summary::default();
     for seed in first..first.saturating_add(count) {
@@ -70,6 +89,7 @@ pub fn run(args: SimArgs) -> anyhow::Result<()> {
             FaultProfile::NoFailover => FaultConfig::without_failover(),
             FaultProfile::None => FaultConfig::none(),
         };
+        config.event_log = event_log.clone();
         let report = run_seed(&config);
         println!("{report}");
         if !report.is_ok() {
