@@ -7,6 +7,7 @@
 //! - [`PortScheme`]: the tutorial's port allocation and members string builder.
 //! - [`ClusterNode`]: launches driver, archive, consensus module and services on threads.
 //! - [`NodeDirs`]: the `<base>/node<N>/{driver,archive,cluster}` layout.
+//! - [`NodeMarkFile`]: the node's `cluster-mark.dat` (pid, ids, channels, liveness, error log).
 //!
 //! Determinism: no file, environment or clock access here; the launcher passes the file's text and the
 //! environment's variables in. Every error names the offending key ([`ConfigError`]).
@@ -20,6 +21,7 @@ pub mod config_sources;
 pub mod idle_strategy_kind;
 pub mod node_config;
 pub mod node_dirs;
+pub mod node_mark_file;
 pub mod port_scheme;
 pub mod threading_mode;
 
@@ -29,5 +31,6 @@ pub use config_sources::ConfigSources;
 pub use idle_strategy_kind::IdleStrategyKind;
 pub use node_config::NodeConfig;
 pub use node_dirs::NodeDirs;
+pub use node_mark_file::{NodeMarkFile, NodeMarkFileInfo};
 pub use port_scheme::PortScheme;
 pub use threading_mode::ThreadingMode;

@@ -3,6 +3,7 @@
 
 mod archive_command;
 mod bench;
+mod cluster_tool;
 mod demo_command;
 mod driver_command;
 mod driver_threads;
@@ -46,6 +47,8 @@ enum Command {
     Demo(demo_command::DemoArgs),
     /// Run the deterministic cluster simulator over many seeds (or replay one with --seed).
     Sim(sim_command::SimArgs),
+    /// Operate a cluster node (Aeron's ClusterTool): `fulmar tool CLUSTER_DIR <command>`.
+    Tool(cluster_tool::ToolArgs),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
         Command::Node(args) => node_command::run(args),
         Command::Demo(args) => demo_command::run(args),
         Command::Sim(args) => sim_command::run(args),
+        Command::Tool(args) => cluster_tool::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -141,6 +141,7 @@ pub fn run(args: NodeArgs) -> anyhow::Result<()> {
     };
     let mut ctx = ClusterNodeContext::new(&node_dir, consensus, vec![service]);
     ctx.driver_threading_mode = node_support::driver_threading_mode(config.threading_mode);
+    ctx.idle_strategy = config.idle_strategy;
     ctx.archive_segment_length = ctx.archive_segment_length.max(
         i32::try_from(node_support::channel_term_length(&config.log_channel).unwrap_or(0))
             .unwrap_or(i32::MAX),
