@@ -3,7 +3,14 @@
 
 pub mod archive;
 pub mod baseline;
+pub mod bench_client;
+pub mod bench_echo_service;
 pub mod cli_parse;
+pub mod cluster;
+pub mod cluster_harness;
+pub mod echo_message;
+pub mod failover;
+pub mod node_processes;
 pub mod report;
 pub mod transport;
 pub mod udp_baseline;
@@ -17,6 +24,10 @@ pub enum BenchCommand {
     Transport(transport::TransportArgs),
     /// Archive recording and replay throughput against a plain sequential-write baseline.
     Archive(archive::ArchiveBenchArgs),
+    /// Open-loop echo round trips through an in-process cluster, beside a raw UDP ping-pong baseline.
+    Cluster(cluster::ClusterBenchArgs),
+    /// Kills the leader (SIGKILL) of a 3-process cluster under load, N times; reports the reply gaps.
+    Failover(failover::FailoverArgs),
 }
 
 /// Runs a benchmark.
@@ -24,5 +35,7 @@ pub fn run(command: BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::Transport(args) => transport::run(args),
         BenchCommand::Archive(args) => archive::run(args),
+        BenchCommand::Cluster(args) => cluster::run(args),
+        BenchCommand::Failover(args) => failover::run(args),
     }
 }
