@@ -64,10 +64,9 @@ pub struct ClusterBenchArgs {
     /// How long to wait for the last replies after the last send before counting them lost.
     #[arg(long, value_parser = parse_duration_ns, default_value = "5s")]
     pub drain_timeout: i64,
-    /// Term length of the cluster's ingress and log channels. (With the tutorial's 64k the log
-    /// publication is back-pressured often, and the consensus module currently drops an ingress
-    /// message it cannot append after a few attempts instead of leaving it in the ingress image: the
-    /// run then fails with lost replies.)
+    /// Term length of the cluster's ingress and log channels (with the tutorial's 64k the log
+    /// publication is back-pressured more often: the consensus module then holds ingress back, so
+    /// latency rises but nothing is lost).
     #[arg(long, value_parser = parse_size, default_value = "1m")]
     pub term_length: i64,
     /// How the client thread waits: backoff (parks up to --max-park), yield, or spin.
