@@ -1,6 +1,5 @@
-//! Cluster bugs the simulator found. Fixed ones are regression tests that always run; the ones still
-//! open run only with `FULMAR_SIM_KNOWN_BUGS=1` (they fail until the cluster is fixed; then drop the
-//! gate, and switch `many_seeds.rs` to `FaultConfig::default()`).
+//! Cluster bugs the simulator found, each a regression test that always runs. (A bug found but not
+//! yet fixed goes here gated by `FULMAR_SIM_KNOWN_BUGS=1` until it is; none is open now.)
 //!
 //! Fixed (regression tests below): the election's log replay completed before the services had read
 //! it, so their next JoinLog was not contiguous; the replay's image could drain and go before the
@@ -12,10 +11,6 @@
 //! follower log image joined at the wrong position passed on to the services.
 
 use fulmar_cluster_sim::{FaultConfig, SimConfig, run_seed};
-
-fn enabled() -> bool {
-    std::env::var("FULMAR_SIM_KNOWN_BUGS").is_ok_and(|v| v == "1")
-}
 
 /// Only fault: the leader is crash-stopped 2 s into the run, under a steady client load (2 clients,
 /// a message every ~20 ms each).
@@ -103,13 +98,13 @@ fn regression_follower_log_join_position_checked_before_join_log() {
     assert!(report.is_ok(), "{report}\n{}", report.fault_log.join("\n"));
 }
 
-/// Still open (found by `fulmar sim --faults full`, 200 three-node seeds of 20 s: 2 fail): no leader
-/// makes progress within 10 s of healing on seeds 177 and 189. Runs with `FULMAR_SIM_KNOWN_BUGS=1`.
+/// Fixed — found by `fulmar sim --faults full` (200 three-node seeds of 20 s: 2 failed): no leader
+/// made progress within 10 s of healing on seeds 177 and 189. A member stuck in FOLLOWER_CATCHUP of an
+/// old term (its leader gone) ignored every later term and never answered a canvass, so the one other
+/// survivor could not be elected. A catch-up whose recorded position does not move for a leader
+/// heartbeat timeout now restarts the election (Aeron `catchupPoll`, "no catchup progress").
 #[test]
-fn known_bug_liveness_after_heal() {
-    if !enabled() {
-        return;
-    }
+fn regression_stalled_catchup_restarts_the_election() {
     for seed in [177, 189] {
         let report = run_seed(&SimConfig::new(seed, 3, 20_000_000_000));
         assert!(report.is_ok(), "{report}");

@@ -257,6 +257,8 @@ pub struct ConsensusModuleAgent<S: ArchiveStorage> {
 
     consensus_inbox: Inbox,
     ingress_backlog: std::collections::VecDeque<Vec<u8>>,
+    /// Follower catch-up: the last recorded position seen and when it last moved.
+    catchup_progress: Option<(i64, i64)>,
     ingress_inbox: Inbox,
     control_inbox: Inbox,
     log_inbox: Inbox,
@@ -493,6 +495,7 @@ where
                 .collect(),
             consensus_inbox: Inbox::new(),
             ingress_backlog: std::collections::VecDeque::new(),
+            catchup_progress: None,
             ingress_inbox: Inbox::new(),
             control_inbox: Inbox::new(),
             log_inbox: Inbox::new(),
@@ -1834,6 +1837,25 @@ where
             if let Some(election) = self.election.as_mut() {
                 election.on_catchup_progress(position, append_position);
             }
+            // Aeron `catchupPoll`: a catch-up whose recorded position has not moved for a leader
+            // heartbeat timeout (the leader is gone or unreachable) starts the election over.
+            let (last_append, since_ns) = *self.catchup_progress.get_or_insert((append_position, now_ns));
+            if append_position > last_append {
+                self.catchup_progress = Some((append_position, now_ns));
+            } else if now_ns > since_ns + self.config.election.leader_heartbeat_timeout_ns {
+                self.event(
+                    ClusterEventCode::NewElection,
+                    format_args!(
+                        "no catch-up progress: appendPosition={append_position} logPosition={position}"
+                    ),
+                );
+                self.catchup_progress = None;
+                if let Some(election) = self.election.as_mut() {
+                    election.handle_error(now_ns, "no catchup progress");
+                }
+            }
+        } else {
+            self.catchup_progress = None;
         }
         work += self.log_join_work()?;
         if self.pending_prepare {
