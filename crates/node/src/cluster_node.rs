@@ -144,8 +144,9 @@ fn idle(kind: IdleStrategyKind) -> Box<dyn agrona::IdleStrategy> {
     }
 }
 
-/// Prints consensus-module events to standard error.
-struct StderrEventSink;
+/// Prints consensus-module events to standard error (a node's `FULMAR_EVENT_LOG`, `fulmar sim
+/// --event-log`).
+pub struct StderrEventSink;
 
 impl ClusterEventSink for StderrEventSink {
     fn on_event(&self, line: &str) {

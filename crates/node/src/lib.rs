@@ -25,7 +25,7 @@ pub mod node_mark_file;
 pub mod port_scheme;
 pub mod threading_mode;
 
-pub use cluster_node::{ClusterNode, ClusterNodeContext, NodeError};
+pub use cluster_node::{ClusterNode, ClusterNodeContext, NodeError, StderrEventSink};
 pub use config_error::{ConfigError, ValueSource};
 pub use config_sources::ConfigSources;
 pub use idle_strategy_kind::IdleStrategyKind;

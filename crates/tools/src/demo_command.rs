@@ -8,13 +8,14 @@
 //! killed and the temporary directory removed on every exit path (the [`DemoCluster`] guard's drop);
 //! nothing spins: the client loop sleeps 1 ms when idle and the nodes back off.
 
-use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
+
+use crate::node_output::{NodeLine, forward_lines};
 use clap::Args;
 use node::PortScheme;
 use samples::basic_auction::{BasicAuctionClusterClient, ClientEvent, ClientSettings};
@@ -64,13 +65,6 @@ pub struct DemoArgs {
     pub keep_dir: bool,
 }
 
-/// A line a node printed.
-struct NodeLine {
-    node_id: i32,
-    stderr: bool,
-    text: String,
-}
-
 /// One `fulmar node` child.
 struct NodeProcess {
     child: Child,
@@ -92,21 +86,6 @@ struct DemoCluster {
     killed: Option<(i32, Instant)>,
     leader_elected_after_kill: Option<Duration>,
     started: Instant,
-}
-
-fn forward_lines(
-    node_id: i32,
-    stderr: bool,
-    stream: impl Read + Send + 'static,
-    sender: mpsc::Sender<NodeLine>,
-) {
-    std::thread::spawn(move || {
-        for text in BufReader::new(stream).lines().map_while(Result::ok) {
-            if sender.send(NodeLine { node_id, stderr, text }).is_err() {
-                break;
-            }
-        }
-    });
 }
 
 impl DemoCluster {

@@ -8,6 +8,7 @@ mod demo_command;
 mod driver_command;
 mod driver_threads;
 mod node_command;
+mod node_output;
 mod sample;
 mod sim_command;
 mod stat;

@@ -7,8 +7,9 @@ use std::time::Instant;
 
 use anyhow::bail;
 use clap::{Args, ValueEnum};
-use cluster::{ClusterEventLog, ClusterEventSet, ClusterEventSink};
+use cluster::{ClusterEventLog, ClusterEventSet};
 use cluster_sim::{FaultConfig, SimConfig, Summary, replay_command, run_seed};
+use node::StderrEventSink;
 
 /// Which faults to inject during the safety phase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -47,15 +48,6 @@ pub struct SimArgs {
     /// `cluster` (all but the per-heartbeat position events) or a comma list of event names/ids.
     #[arg(long)]
     pub event_log: Option<String>,
-}
-
-/// Prints event lines to standard error.
-struct StderrEventSink;
-
-impl ClusterEventSink for StderrEventSink {
-    fn on_event(&self, line: &str) {
-        eprintln!("{line}");
-    }
 }
 
 fn parse_seconds(text: &str) -> Result<i64, String> {

@@ -5,8 +5,11 @@
 
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)] // files and processes: a test.
 
+mod support;
+use support::TempDir;
+
 use std::os::unix::fs::FileExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::atomic::AtomicI64;
 
@@ -23,24 +26,6 @@ use sys::{FsArchiveFile, FsArchiveStorage};
 const TERM: i32 = 64 * 1024;
 const SEGMENT: i32 = 64 * 1024;
 const MTU: i32 = 1408;
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let path = std::env::temp_dir().join(format!("fulmar-archive-tool-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).unwrap();
-        Self(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// Records `messages` messages of `length` bytes (byte `i` of message `n` is `n + i`) on `stream_id` as a
 /// recorder would; stops the recording in the catalog unless `active`. Returns (id, stop position).
@@ -150,7 +135,7 @@ fn ok(dir: &Path, args: &[&str]) -> String {
 
 #[test]
 fn list_describe_and_dump_show_the_catalog_and_frames() {
-    let dir = TempDir::new("list");
+    let dir = TempDir::new("archive-tool-list");
     let (stop0, stop1, _) = build_archive(&dir.0);
     assert!(stop0 > 3 * SEGMENT as i64, "recording 0 spans four segments");
 
@@ -212,7 +197,7 @@ fn list_describe_and_dump_show_the_catalog_and_frames() {
 
 #[test]
 fn verify_flags_a_corrupted_frame_and_truncate_repairs() {
-    let dir = TempDir::new("verify");
+    let dir = TempDir::new("archive-tool-verify");
     let (stop0, _, _) = build_archive(&dir.0);
     let verified = ok(&dir.0, &["verify"]);
     assert!(verified.contains("recording 0: OK"), "{verified}");
@@ -260,7 +245,7 @@ fn verify_flags_a_corrupted_frame_and_truncate_repairs() {
 
 #[test]
 fn missing_directory_or_catalog_is_a_clear_error() {
-    let dir = TempDir::new("missing");
+    let dir = TempDir::new("archive-tool-missing");
     let absent = dir.0.join("absent");
     let output = fulmar(&absent, &["list"]);
     assert!(!output.status.success());

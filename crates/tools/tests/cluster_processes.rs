@@ -6,8 +6,10 @@
 //! the kill (see the fail-over figures `fulmar demo` prints).
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
+mod support;
+use support::TempDir;
+
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::thread;
@@ -17,24 +19,6 @@ use cluster_client::EgressListener;
 use samples::client_runtime::ClientRuntime;
 
 const DEADLINE: Duration = Duration::from_secs(60);
-
-/// A temporary directory removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let path = std::env::temp_dir().join(format!("fulmar-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("create temp dir");
-        Self(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// A `fulmar node` child, SIGKILLed when dropped; its stdout lines arrive on `lines`.
 struct NodeProcess {

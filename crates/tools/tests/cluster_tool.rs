@@ -5,8 +5,11 @@
 //! test ends, pass or fail.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
+mod support;
+use support::TempDir;
+
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::mpsc;
@@ -22,24 +25,6 @@ use serde_json::Value;
 use sys::FsArchiveStorage;
 
 const DEADLINE: Duration = Duration::from_secs(40);
-
-/// A temporary directory removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let path = std::env::temp_dir().join(format!("fulmar-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("create temp dir");
-        Self(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// A `fulmar node` child, SIGKILLed when dropped; its stdout lines arrive on `lines`.
 struct NodeProcess {

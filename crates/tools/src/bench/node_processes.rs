@@ -12,13 +12,14 @@
 //! is dropped, on every exit path; a child that exits without being killed is an error
 //! ([`NodeProcesses::check_alive`]); no wait in here is unbounded.
 
-use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
+
+use crate::node_output::{NodeLine, forward_lines};
 
 use super::cluster_harness::PORTS_PER_NODE;
 
@@ -39,14 +40,6 @@ pub struct NodeProcessSettings {
     pub verbose: bool,
     /// Keep the directory at the end.
     pub keep_dir: bool,
-}
-
-/// A line a node printed, with when it was read.
-struct NodeLine {
-    node_id: i32,
-    stderr: bool,
-    text: String,
-    at: Instant,
 }
 
 /// One child: the process, or `None` once it was killed and reaped.
@@ -81,21 +74,6 @@ impl std::fmt::Debug for NodeProcesses {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("NodeProcesses").field("settings", &self.settings).field("roles", &self.roles).finish()
     }
-}
-
-fn forward_lines(
-    node_id: i32,
-    stderr: bool,
-    stream: impl Read + Send + 'static,
-    sender: mpsc::Sender<NodeLine>,
-) {
-    std::thread::spawn(move || {
-        for text in BufReader::new(stream).lines().map_while(Result::ok) {
-            if sender.send(NodeLine { node_id, stderr, text, at: Instant::now() }).is_err() {
-                break;
-            }
-        }
-    });
 }
 
 impl NodeProcesses {
