@@ -10,7 +10,7 @@
 //! ones its position implies.
 
 use crate::SegmentGeometry;
-use crate::crc32c::crc32c;
+use agrona::crc32c::crc32c;
 
 /// Length of a DATA/PAD frame header.
 pub const FRAME_HEADER_LENGTH: usize = 32;

@@ -30,7 +30,6 @@ mod catalog;
 pub mod conformance;
 mod control_response_proxy;
 mod control_session;
-mod crc32c;
 mod faulty_archive_storage;
 mod file_sync_level;
 mod frame_check;
@@ -66,7 +65,7 @@ pub use catalog::{
 };
 pub use control_response_proxy::ControlResponseProxy;
 pub use control_session::{ControlSession, MAX_QUEUED_RESPONSES};
-pub use crc32c::{crc32c, crc32c_extend};
+pub use agrona::crc32c::{crc32c, crc32c_extend};
 pub use faulty_archive_storage::{Fault, FaultKind, FaultyArchiveFile, FaultyArchiveStorage};
 pub use file_sync_level::FileSyncLevel;
 pub use frame_check::{

@@ -1,6 +1,6 @@
 //! CRC-32C (Castagnoli), as `java.util.zip.CRC32C` and Aeron's `Crc32c` checksum: reflected polynomial
-//! `0x82F63B78`, initial value and final XOR `0xFFFF_FFFF`. Used for catalog entry checksums and the
-//! optional per-frame record checksum.
+//! `0x82F63B78`, initial value and final XOR `0xFFFF_FFFF`. Used for the archive's catalog entry checksums
+//! and optional per-frame record checksum, and for the checksum that seals a cluster snapshot.
 //!
 //! Invariant: the table is built at compile time; computing never allocates or panics.
 
