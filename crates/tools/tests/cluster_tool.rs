@@ -260,12 +260,23 @@ fn commands_against_a_running_cluster() {
     let (code, text) = tool(&node_dir(leader), &["resume"]);
     assert_eq!(code, 0, "resume: {text}");
     assert!(text.contains("RESUME applied successfully"), "{text}");
+    // Every message sent up to now (the ones held back while suspended included) is echoed. The
+    // client keeps sending meanwhile, so the target is fixed here rather than chasing `next`.
+    let sent_before_resume = next;
     let resumed_by = Instant::now() + Duration::from_secs(10);
-    while echoes.received.len() < next as usize {
-        assert!(Instant::now() < resumed_by, "ingress did not restart: {} of {next}", echoes.received.len());
+    while echoes.received.len() < sent_before_resume as usize {
+        assert!(
+            Instant::now() < resumed_by,
+            "ingress did not restart: {} of {sent_before_resume} echoed",
+            echoes.received.len()
+        );
         exchange(Duration::from_millis(20), &mut next, &mut echoes);
     }
     assert!(echoes.received.windows(2).all(|w| w[0] < w[1]), "echoes in order, once each");
+    assert!(
+        echoes.received.iter().take(sent_before_resume as usize).copied().eq(0..sent_before_resume),
+        "no message lost across suspend and resume"
+    );
     assert_eq!(tool_json(&node_dir(leader), &["describe"])["counters"]["module_state"], "ACTIVE");
     cluster.close();
     runtime.do_work();
