@@ -23,9 +23,9 @@ pub mod clock;
 pub mod composite_agent;
 pub mod copy_broadcast_receiver;
 pub mod counters_descriptor;
-pub mod crc32c;
 pub mod counters_manager;
 pub mod counters_reader;
+pub mod crc32c;
 pub mod distinct_error_log;
 pub mod error_log_descriptor;
 pub mod error_log_reader;
@@ -49,8 +49,8 @@ pub use counters_descriptor::{
     RECORD_ALLOCATED, RECORD_RECLAIMED, RECORD_UNUSED,
 };
 pub use counters_manager::CountersManager;
-pub use crc32c::{crc32c, crc32c_extend};
 pub use counters_reader::CountersReader;
+pub use crc32c::{crc32c, crc32c_extend};
 pub use distinct_error_log::DistinctErrorLog;
 pub use error_log_reader::{ErrorLogCorruption, error_log_exists, read_error_log, try_read_error_log};
 pub use idle_strategy::{BusySpinIdleStrategy, IdleStrategy, NoOpIdleStrategy};

@@ -4,7 +4,9 @@
 //!
 //! Connect with [`AeronArchive::connect`] (blocking) or [`AsyncConnect`] (polled) using an
 //! [`ArchiveClientContext`]; then call typed operations (record, replay, list, query positions,
-//! truncate/purge, segment management, replication) and poll recording signals. [`ReplayMerge`] joins
+//! truncate/purge, segment management, replication) and poll recording signals.
+//! [`SnapshotRecordingWriter`] and [`SnapshotRecordingReader`] write a sealed snapshot into a recording
+//! and read it back, polled from a duty cycle. [`ReplayMerge`] joins
 //! a replay with the live stream; [`RecordingPos`] finds `rec-pos` counters.
 //!
 //! Invariants:
@@ -27,6 +29,9 @@ mod owned_recording_descriptor;
 mod recording_pos;
 mod replay_merge;
 mod replication_params;
+mod snapshot_recording_reader;
+mod snapshot_recording_writer;
+pub mod snapshot_seal;
 mod waiter;
 
 pub use aeron_archive::{
@@ -48,6 +53,8 @@ pub use replay_merge::{
     LIVE_ADD_MAX_WINDOW, MERGE_PROGRESS_TIMEOUT_NS_DEFAULT, ReplayMerge, ReplayMergeState,
 };
 pub use replication_params::ReplicationParams;
+pub use snapshot_recording_reader::{SnapshotReadError, SnapshotRecordingReader};
+pub use snapshot_recording_writer::SnapshotRecordingWriter;
 
 #[cfg(test)]
 mod tests {

@@ -15,13 +15,13 @@
 //! - after any storage failure the catalog is poisoned: every later change fails with
 //!   [`CatalogError::Poisoned`] (the failure itself is returned once, as fatal).
 
-use agrona::crc32c::crc32c;
 use crate::recording_descriptor::{
     CONTROL_SESSION_ID_OFFSET, CORRELATION_ID_OFFSET, DESCRIPTOR_HEADER_LENGTH, HEADER_CHECKSUM_OFFSET,
     HEADER_LENGTH_OFFSET, HEADER_STATE_OFFSET, NULL_VALUE, SESSION_ID_OFFSET, START_POSITION_OFFSET,
     STOP_POSITION_OFFSET, STOP_TIMESTAMP_OFFSET,
 };
 use crate::{ArchiveFile, ArchiveStorage, FileSyncLevel, RecordingDescriptor, RecordingState, StorageError};
+use agrona::crc32c::crc32c;
 
 /// The catalog's file name in the archive directory.
 pub const CATALOG_FILE_NAME: &str = "archive.catalog";

@@ -48,6 +48,7 @@ mod segment_scan;
 mod storage_error;
 mod verify;
 
+pub use agrona::crc32c::{crc32c, crc32c_extend};
 pub use archive_conductor::{ArchiveConductor, ArchiveError, REPLAY_ALL_AND_FOLLOW, REPLAY_ALL_AND_STOP};
 pub use archive_context::{
     ArchiveContext, CONNECT_TIMEOUT_NS_DEFAULT, CONTROL_RESPONSE_STREAM_ID_DEFAULT,
@@ -65,7 +66,6 @@ pub use catalog::{
 };
 pub use control_response_proxy::ControlResponseProxy;
 pub use control_session::{ControlSession, MAX_QUEUED_RESPONSES};
-pub use agrona::crc32c::{crc32c, crc32c_extend};
 pub use faulty_archive_storage::{Fault, FaultKind, FaultyArchiveFile, FaultyArchiveStorage};
 pub use file_sync_level::FileSyncLevel;
 pub use frame_check::{

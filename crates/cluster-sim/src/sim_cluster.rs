@@ -266,7 +266,10 @@ impl SimCluster {
             self.clock.nano_time(),
         )
         .expect("consensus module");
-        let mut service_ctx = ServiceContext::new(self.aeron(&store, false), 0, 0);
+        let service_aeron = self.aeron(&store, false);
+        let service_archive = self.archive_client(&service_aeron);
+        let mut service_ctx = ServiceContext::new(service_aeron, 0, 0);
+        service_ctx.archive = Some(service_archive);
         service_ctx.control_channel = control_channel;
         service_ctx.invoke_aeron_conductor = true;
         let service = TestService::new(index);

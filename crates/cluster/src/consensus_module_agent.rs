@@ -33,7 +33,16 @@
 //! catch-up endpoint, merged with the live log in one multi-destination subscription) or, when its log
 //! ends in an older term, replicates the missing log from the leader's archive first.
 //!
-//! Not yet: snapshots, uncommitted-state rollback of sessions and control actions on leadership loss
+//! Snapshots (reference §4.2): a SNAPSHOT action in the log makes every member snapshot at that position.
+//! The leader appends it (operator toggle, interval or log growth) and stops appending until the
+//! snapshot is recorded; it starts the snapshot only once the action is committed. A follower (or a
+//! replay) stops consuming the log right after the action. The services snapshot themselves when they
+//! read it and acknowledge with their recording id; then the module records its own state (sessions,
+//! timers, pending service messages) and appends the SNAPSHOT entries to `recording.log`. At start-up
+//! the module reads every snapshot of the newest set and checks it (seal, markers, content) before the
+//! services may start; a set that fails is invalidated with a warning and the previous set is tried.
+//!
+//! Not yet: uncommitted-state rollback of sessions and control actions on leadership loss
 //! (service messages are rolled back), the cluster-control toggle, admin requests, authenticators
 //! other than allow-all, backup/standby sessions.
 
@@ -43,15 +52,15 @@ use std::sync::Arc;
 use agrona::{Agent, AgentTermination, EpochClock, Prng};
 use archive::ArchiveStorage;
 use archive::FileSyncLevel;
-use archive_client::{AeronArchive, RecordingPos};
+use archive_client::{AeronArchive, RecordingPos, SnapshotRecordingReader, SnapshotRecordingWriter};
 use client::{Aeron, Counter, ExclusivePublication, Publication, Subscription};
 use protocol::archive::SourceLocation;
 use protocol::cluster::{
     AppendPosition, BooleanType, CanvassPosition, CloseReason, ClusterAction, ClusterActionRequest,
     ClusterMessage, ClusterTimeUnit, CommitPosition, EventCode, JoinLog, NewLeaderEvent, NewLeadershipTerm,
-    NewLeadershipTermEvent, SESSION_HEADER_LENGTH, ServiceTerminationPosition, SessionCloseEvent,
-    SessionEvent, SessionMessageHeader, SessionOpenEvent, TerminationAck, TerminationPosition, TimerEvent,
-    defaults,
+    NewLeadershipTermEvent, RecoveryState, SESSION_HEADER_LENGTH, ServiceTerminationPosition,
+    SessionCloseEvent, SessionEvent, SessionMessageHeader, SessionOpenEvent, SnapshotMarker, TerminationAck,
+    TerminationPosition, TimerEvent, defaults,
 };
 
 use protocol::frame::{DATA_HEADER_LENGTH, FRAME_ALIGNMENT};
@@ -60,13 +69,16 @@ use crate::cluster_control::{ClusterControl, ToggleState};
 use crate::cluster_event_log::ClusterEventCode;
 use crate::cluster_member::{self, ClusterMember, NULL_POSITION, NULL_VALUE};
 use crate::consensus_module_config::{ConsensusModuleConfig, InjectedFault};
+use crate::consensus_module_snapshot::{
+    ConsensusModuleSnapshot, SnapshotSession, SnapshotTimer, SnapshotTracker,
+};
 use crate::election::{Election, ElectionInit};
 use crate::election_command::{ConsensusMessage, ElectionCommand, Role};
 use crate::inbox::Inbox;
 use crate::node_state_file::NodeStateFile;
 use crate::pending_service_message_tracker::{PendingServiceMessageTracker, service_id_from_log_message};
 use crate::recording_log::{RecordingLog, RecordingLogOptions};
-use crate::recovery_plan::RecordingExtent;
+use crate::recovery_plan::{RecordingExtent, RecoveryPlan, Snapshot};
 use crate::timer_service::{TIMER_POLL_LIMIT, TimerService};
 
 pub use crate::cluster_control::ConsensusModuleState as ModuleState;
@@ -179,6 +191,42 @@ struct Termination {
     follower_acks: u64,
 }
 
+/// A snapshot being taken at `log_position` (reference §4.2).
+#[derive(Debug)]
+struct SnapshotTask {
+    log_position: i64,
+    leadership_term_id: i64,
+    timestamp: i64,
+    /// Terminate every member once recorded (the SHUTDOWN toggle).
+    shutdown: bool,
+    /// The services acknowledge the snapshot with this ack id.
+    ack_id: i64,
+    /// Each service's snapshot recording id, from its acknowledgement (-1 until then or on failure).
+    service_recording_ids: Vec<i64>,
+    /// The module's own snapshot, once the services are done.
+    writer: Option<SnapshotRecordingWriter>,
+}
+
+/// Leader: a SNAPSHOT action appended at `log_position`, waiting to be committed.
+#[derive(Debug, Clone, Copy)]
+struct PendingSnapshotAction {
+    log_position: i64,
+    timestamp: i64,
+    shutdown: bool,
+}
+
+/// Start-up: reading and checking the snapshot set the recovery plan names.
+#[derive(Debug)]
+struct RecoveryLoad {
+    /// Index 0 = consensus module, `k + 1` = service `k`.
+    set: Vec<Snapshot>,
+    /// The snapshot being read.
+    next: usize,
+    reader: Option<SnapshotRecordingReader>,
+    deadline_ns: i64,
+    module_snapshot: Option<ConsensusModuleSnapshot>,
+}
+
 /// How long a terminating leader waits for its followers (Aeron `terminationTimeoutNs`, 10 s).
 const TERMINATION_TIMEOUT_NS: i64 = 10_000_000_000;
 
@@ -245,7 +293,17 @@ pub struct ConsensusModuleAgent<S: ArchiveStorage> {
     time_of_last_log_update_ns: i64,
 
     service_ack_ids: Vec<i64>,
+    /// Relevant id of each service's latest acknowledgement.
+    service_ack_relevant_ids: Vec<i64>,
     expected_ack_id: i64,
+    snapshot_task: Option<SnapshotTask>,
+    pending_snapshot_action: Option<PendingSnapshotAction>,
+    recovery_load: Option<RecoveryLoad>,
+    recovery_state_counter: Option<Counter>,
+    snapshot_counter: Counter,
+    time_of_last_snapshot_ns: i64,
+    log_position_of_last_snapshot: i64,
+    pending_session_closes: Vec<i64>,
     service_client_ids: Vec<i64>,
 
     sessions: BTreeMap<i64, ClusterSession>,
@@ -286,6 +344,60 @@ fn extent_of(descriptor: &archive_client::OwnedRecordingDescriptor) -> Recording
         mtu_length: descriptor.mtu_length,
         session_id: descriptor.session_id,
     }
+}
+
+/// The recovery plan from `recording_log` and the archive's catalog. Fails if the local log no longer
+/// holds what must be replayed after the planned snapshot (it was purged past it).
+fn plan_recovery<S: ArchiveStorage>(
+    recording_log: &RecordingLog<S>,
+    archive: &mut AeronArchive,
+    service_count: usize,
+) -> Result<RecoveryPlan, ConsensusModuleError> {
+    let mut extents = BTreeMap::new();
+    for entry in recording_log.entries() {
+        if entry.recording_id != NULL_VALUE && !extents.contains_key(&entry.recording_id) {
+            let descriptor = archive.list_recording(entry.recording_id)?;
+            extents.insert(entry.recording_id, descriptor.as_ref().map(extent_of));
+        }
+    }
+    let lookup = |id: i64| extents.get(&id).copied().flatten();
+    let plan = recording_log.create_recovery_plan(service_count, NULL_VALUE, &lookup)?;
+    if let Some(log) = plan.log.as_ref() {
+        let snapshot_position = plan.snapshots.first().map_or(0, |s| s.log_position);
+        let recorded_from = lookup(log.recording_id).map_or(0, |extent| extent.start_position);
+        if recorded_from > snapshot_position {
+            return Err(ConsensusModuleError::Config(format!(
+                "the local log recording {} starts at {recorded_from} (purged) but the newest usable \
+                 snapshot is at {snapshot_position}: nothing to recover the log between them from",
+                log.recording_id
+            )));
+        }
+    }
+    Ok(plan)
+}
+
+/// True if `bytes` is a ClusterActionRequest SNAPSHOT every member takes (default flags).
+fn is_snapshot_action(bytes: &[u8]) -> bool {
+    matches!(
+        protocol::cluster::decode_any(bytes),
+        Ok(ClusterMessage::ClusterActionRequest(request))
+            if request.action == ClusterAction::Snapshot
+                && (request.flags == protocol::cluster::CLUSTER_ACTION_FLAGS_DEFAULT || request.flags == i32::MIN)
+    )
+}
+
+/// Checks the start of a service snapshot: a BEGIN marker of a service snapshot (type 2) at
+/// `log_position` (the rest is the service's to check when it loads it).
+fn check_service_snapshot_begin(messages: &[Vec<u8>], log_position: i64) -> Result<(), String> {
+    let first = messages.first().ok_or("empty snapshot")?;
+    let marker = SnapshotMarker::decode(first).map_err(|e| format!("first message is not a marker: {e}"))?;
+    if marker.type_id != 2 || marker.mark != protocol::cluster::SnapshotMark::Begin {
+        return Err(format!("first message is not a service BEGIN marker: {marker:?}"));
+    }
+    if marker.log_position != log_position {
+        return Err(format!("holds log position {}, recording.log says {log_position}", marker.log_position));
+    }
+    Ok(())
 }
 
 fn boolean(value: bool) -> BooleanType {
@@ -339,16 +451,7 @@ where
         )?;
         let node_state = NodeStateFile::open(&cluster_storage, true, FileSyncLevel::Data)?;
 
-        // Recovery plan from the recording log and the archive's catalog.
-        let mut extents = BTreeMap::new();
-        for entry in recording_log.entries() {
-            if entry.recording_id != NULL_VALUE && !extents.contains_key(&entry.recording_id) {
-                let descriptor = archive.list_recording(entry.recording_id)?;
-                extents.insert(entry.recording_id, descriptor.as_ref().map(extent_of));
-            }
-        }
-        let lookup = |id: i64| extents.get(&id).copied().flatten();
-        let recovery = recording_log.create_recovery_plan(config.service_count, NULL_VALUE, &lookup)?;
+        let recovery = plan_recovery(&recording_log, &mut archive, config.service_count)?;
         let log_recording_id = recovery.log.as_ref().map_or(NULL_VALUE, |log| log.recording_id);
         if log_recording_id != NULL_VALUE {
             // A previous run may have left it recording.
@@ -387,6 +490,11 @@ where
             &key,
             &format!("Cluster errors - clusterId={id}"),
         )?;
+        let snapshot_counter = aeron.add_counter(
+            defaults::SNAPSHOT_COUNTER_TYPE_ID,
+            &key,
+            &format!("Cluster snapshot count - clusterId={id}"),
+        )?;
         let control_toggle = ClusterControl::new(control_toggle_counter.atomic_counter());
         control_toggle.deactivate();
 
@@ -414,9 +522,16 @@ where
         let control_subscription =
             aeron.add_subscription(&config.control_channel, config.consensus_module_stream_id)?;
 
-        // The services start from the latest snapshot (none yet: the empty state at 0); everything after
-        // it is replayed from the local log by the election, so that is where the commit counter starts.
+        // The services start from the latest snapshot (or the empty state at 0); everything after it is
+        // replayed from the local log by the election, so that is where the commit counter starts.
         let snapshot_position = recovery.snapshots.first().map_or(0, |s| s.log_position.max(0));
+        let recovery_load = (!recovery.snapshots.is_empty()).then(|| RecoveryLoad {
+            set: recovery.snapshots.clone(),
+            next: 0,
+            reader: None,
+            deadline_ns: now_ns.saturating_add(config.snapshot_load_timeout_ns),
+            module_snapshot: None,
+        });
         commit_position.set_ordered(snapshot_position);
         let prng =
             Prng::from_seed(config.seed ^ (config.member_id as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
@@ -483,7 +598,16 @@ where
             last_commit_position_sent: NULL_POSITION,
             time_of_last_log_update_ns: now_ns,
             service_ack_ids: vec![-1; service_count],
+            service_ack_relevant_ids: vec![NULL_VALUE; service_count],
             expected_ack_id: 0,
+            snapshot_task: None,
+            pending_snapshot_action: None,
+            recovery_load,
+            recovery_state_counter: None,
+            snapshot_counter,
+            time_of_last_snapshot_ns: now_ns,
+            log_position_of_last_snapshot: snapshot_position,
+            pending_session_closes: Vec::new(),
             service_client_ids: vec![NULL_VALUE; service_count],
             sessions: BTreeMap::new(),
             next_session_id: 1,
@@ -606,6 +730,7 @@ where
                     tracker.sweep_leader_messages(position);
                 }
             }
+            self.begin_committed_snapshot_action();
         }
     }
 
@@ -745,6 +870,10 @@ where
         work += self.poll_consensus(now_ns)?;
         work += self.poll_control()?;
         if self.state == ModuleState::Init {
+            if self.recovery_state_counter.is_none() {
+                work += self.recovery_work(now_ns)?;
+                return Ok(work);
+            }
             if self.service_ack_ids.iter().all(|id| *id >= 0) {
                 self.expected_ack_id = 1;
                 self.set_state(ModuleState::Active);
@@ -753,6 +882,7 @@ where
             }
             return Ok(work);
         }
+        work += self.snapshot_work(now_ns)?;
         if self.election.is_some() {
             work += self.election_work(now_ns)?;
         } else {
@@ -774,6 +904,7 @@ where
         }
         if self.election.is_none() && self.state == ModuleState::Active && self.termination.is_none() {
             if self.role == Role::Leader {
+                work += self.poll_snapshot_schedule(now_ns);
                 work += self.process_sessions(now_ns);
                 let timeout = self.config.election.leader_heartbeat_timeout_ns;
                 if self.members.len() > 1
@@ -826,10 +957,18 @@ where
                 self.begin_leader_termination(now_ns);
                 1
             }
-            (ToggleState::Snapshot | ToggleState::Shutdown | ToggleState::StandbySnapshot, _) => {
+            (ToggleState::Snapshot, ModuleState::Active) => {
+                self.append_snapshot_action(false);
+                1
+            }
+            (ToggleState::Shutdown, ModuleState::Active) => {
+                self.append_snapshot_action(true);
+                1
+            }
+            (ToggleState::StandbySnapshot, _) => {
                 self.event(
                     ClusterEventCode::StateChange,
-                    format_args!("control toggle {toggle:?} refused: snapshots are not supported yet"),
+                    format_args!("control toggle {toggle:?} refused: no standby nodes in this cluster"),
                 );
                 self.control_toggle.reset();
                 1
@@ -850,6 +989,512 @@ where
         let length = encode(&mut self.scratch, &ClusterMessage::ClusterActionRequest(request));
         request.log_position = position + agrona::align(DATA_HEADER_LENGTH + length, FRAME_ALIGNMENT) as i64;
         self.append_message(&ClusterMessage::ClusterActionRequest(request))
+    }
+
+    /// Leader: appends a SNAPSHOT action and stops appending until the snapshot is recorded; the
+    /// snapshot itself starts once the action is committed. `shutdown`: then terminate every member.
+    fn append_snapshot_action(&mut self, shutdown: bool) {
+        if self.snapshot_task.is_some() || self.pending_snapshot_action.is_some() {
+            return;
+        }
+        let timestamp = self.cluster_time();
+        if let Some(log_position) = self.append_cluster_action(ClusterAction::Snapshot) {
+            self.event(
+                ClusterEventCode::StateChange,
+                format_args!("snapshot action appended at logPosition={log_position} shutdown={shutdown}"),
+            );
+            self.pending_snapshot_action = Some(PendingSnapshotAction { log_position, timestamp, shutdown });
+            self.set_state(ModuleState::Snapshot);
+            self.begin_committed_snapshot_action();
+        }
+    }
+
+    /// Leader: a snapshot by interval or log growth, when due.
+    fn poll_snapshot_schedule(&mut self, now_ns: i64) -> usize {
+        if self.snapshot_task.is_some() || self.pending_snapshot_action.is_some() {
+            return 0;
+        }
+        let interval = self.config.snapshot_interval_ns;
+        let growth = self.config.snapshot_log_growth_bytes;
+        let position = self.log_publication.as_ref().map_or(0, ExclusivePublication::position);
+        let due = (interval > 0 && now_ns >= self.time_of_last_snapshot_ns + interval)
+            || (growth > 0 && position >= self.log_position_of_last_snapshot + growth);
+        if due && position > self.log_position_of_last_snapshot {
+            self.append_snapshot_action(false);
+            return 1;
+        }
+        0
+    }
+
+    /// Leader: starts the snapshot of a pending SNAPSHOT action once the action is committed (before
+    /// anything else that waits for a service acknowledgement, so acks stay in order).
+    fn begin_committed_snapshot_action(&mut self) {
+        if let Some(action) = self.pending_snapshot_action
+            && self.commit_position.get() >= action.log_position
+        {
+            self.pending_snapshot_action = None;
+            self.begin_snapshot(action.log_position, action.timestamp, action.shutdown);
+        }
+    }
+
+    /// Every member: snapshot at `log_position` (the position after the SNAPSHOT action, which this
+    /// module has consumed and nothing beyond it). The services are already on their way to it.
+    fn begin_snapshot(&mut self, log_position: i64, timestamp: i64, shutdown: bool) {
+        let ack_id = self.expected_ack_id;
+        if self.config.service_count > 0 {
+            self.expected_ack_id += 1;
+        }
+        self.event(
+            ClusterEventCode::StateChange,
+            format_args!("snapshot at logPosition={log_position} ackId={ack_id}"),
+        );
+        self.snapshot_task = Some(SnapshotTask {
+            log_position,
+            leadership_term_id: self.leadership_term_id,
+            timestamp,
+            shutdown,
+            ack_id,
+            service_recording_ids: vec![NULL_VALUE; self.config.service_count],
+            writer: None,
+        });
+        if matches!(self.state, ModuleState::Active | ModuleState::Suspended) {
+            self.set_state(ModuleState::Snapshot);
+        }
+    }
+
+    /// The module's own snapshot of its state now (at the snapshot position).
+    fn module_snapshot(&self, task: &SnapshotTask) -> ConsensusModuleSnapshot {
+        ConsensusModuleSnapshot {
+            log_position: task.log_position,
+            leadership_term_id: task.leadership_term_id,
+            time_unit: ClusterTimeUnit::Millis,
+            app_version: self.config.election.app_version,
+            next_session_id: self.next_session_id,
+            sessions: self
+                .sessions
+                .values()
+                .filter(|s| s.state == SessionState::Open && s.opened_log_position <= task.log_position)
+                .map(|s| SnapshotSession {
+                    cluster_session_id: s.id,
+                    correlation_id: s.correlation_id,
+                    opened_log_position: s.opened_log_position,
+                    response_stream_id: s.response_stream_id,
+                    response_channel: s.response_channel.clone(),
+                    close_reason: None,
+                })
+                .collect(),
+            timers: {
+                let mut timers = Vec::new();
+                self.timers.for_each(|correlation_id, deadline| {
+                    timers.push(SnapshotTimer { correlation_id, deadline })
+                });
+                timers
+            },
+            trackers: self
+                .service_trackers
+                .iter()
+                .map(|tracker| {
+                    let mut messages = Vec::new();
+                    tracker.for_each_message(|message| messages.push(message.to_vec()));
+                    SnapshotTracker {
+                        service_id: tracker.service_id(),
+                        next_service_session_id: tracker.snapshot_next_service_session_id().0,
+                        log_service_session_id: tracker.log_service_session_id(),
+                        pending_message_capacity: tracker.capacity().min(i32::MAX as usize) as i32,
+                        messages,
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    /// Drives a snapshot: the services' acknowledgements, then the module's own recording, then the
+    /// recording-log entries.
+    fn snapshot_work(&mut self, now_ns: i64) -> Result<usize, ConsensusModuleError> {
+        let Some(mut task) = self.snapshot_task.take() else { return Ok(0) };
+        if task.writer.is_none() {
+            if !self.services_acked(task.ack_id) {
+                self.snapshot_task = Some(task);
+                return Ok(0);
+            }
+            task.service_recording_ids.clone_from(&self.service_ack_relevant_ids);
+            if let Some(service_id) = task.service_recording_ids.iter().position(|id| *id < 0) {
+                self.snapshot_failed(&task, &format!("service {service_id} failed to take its snapshot"));
+                return Ok(1);
+            }
+            let snapshot = self.module_snapshot(&task);
+            let started = SnapshotRecordingWriter::start(
+                &mut self.archive,
+                &self.config.snapshot_channel,
+                self.config.consensus_module_snapshot_stream_id,
+            )
+            .and_then(|mut writer| writer.write(snapshot.encode()).map(|()| writer));
+            match started {
+                Ok(writer) => task.writer = Some(writer),
+                Err(error) => {
+                    self.snapshot_failed(&task, &error.to_string());
+                    return Ok(1);
+                }
+            }
+        }
+        let Some(writer) = task.writer.as_mut() else { return Ok(0) };
+        match writer.poll(&mut self.archive) {
+            Ok(None) => {
+                self.snapshot_task = Some(task);
+                Ok(0)
+            }
+            Ok(Some(recording_id)) => {
+                self.snapshot_recorded(now_ns, &task, recording_id)?;
+                Ok(1)
+            }
+            Err(error) => {
+                if let Some(writer) = task.writer.take() {
+                    writer.abandon(&mut self.archive);
+                }
+                self.snapshot_failed(&task, &error.to_string());
+                Ok(1)
+            }
+        }
+    }
+
+    fn snapshot_failed(&mut self, task: &SnapshotTask, reason: &str) {
+        self.config.warn(&format!(
+            "member {}: failed to take snapshot at log position {}: {reason}",
+            self.config.member_id, task.log_position
+        ));
+        self.event(ClusterEventCode::StateChange, format_args!("snapshot failed: {reason}"));
+        self.finish_snapshot(self.now_ns, task);
+    }
+
+    fn snapshot_recorded(
+        &mut self,
+        now_ns: i64,
+        task: &SnapshotTask,
+        recording_id: i64,
+    ) -> Result<(), ConsensusModuleError> {
+        let term_base = self
+            .recording_log
+            .find_term_entry(task.leadership_term_id)
+            .map_or(0, |entry| entry.term_base_log_position);
+        for (service_id, service_recording_id) in task.service_recording_ids.iter().enumerate().rev() {
+            self.recording_log.append_snapshot(
+                *service_recording_id,
+                task.leadership_term_id,
+                term_base,
+                task.log_position,
+                task.timestamp,
+                service_id as i32,
+            )?;
+        }
+        self.recording_log.append_snapshot(
+            recording_id,
+            task.leadership_term_id,
+            term_base,
+            task.log_position,
+            task.timestamp,
+            crate::recording_log_entry::CONSENSUS_MODULE_SERVICE_ID,
+        )?;
+        self.recording_log.force(self.recording_log.sync_level())?;
+        self.snapshot_counter.increment();
+        self.event(
+            ClusterEventCode::StateChange,
+            format_args!(
+                "snapshot recorded at logPosition={} module recordingId={recording_id} services={:?}",
+                task.log_position, task.service_recording_ids
+            ),
+        );
+        self.purge_before_retained_snapshots();
+        self.finish_snapshot(now_ns, task);
+        Ok(())
+    }
+
+    /// After a snapshot (recorded or failed): sessions' activity restarts, the module goes back to
+    /// ACTIVE (or, for SHUTDOWN on the leader, terminates every member).
+    fn finish_snapshot(&mut self, now_ns: i64, task: &SnapshotTask) {
+        self.time_of_last_snapshot_ns = now_ns;
+        self.log_position_of_last_snapshot = task.log_position;
+        for session in self.sessions.values_mut() {
+            session.last_activity_ns = now_ns;
+        }
+        if self.state == ModuleState::Snapshot {
+            self.set_state(ModuleState::Active);
+        }
+        if self.role == Role::Leader && self.election.is_none() {
+            self.control_toggle.reset();
+            if task.shutdown {
+                self.begin_leader_termination(now_ns);
+            }
+        }
+    }
+
+    /// Bounded disk: once more than `retained_snapshot_count` snapshot sets exist, the log before the
+    /// oldest retained set is purged from the archive (whole segments) and older snapshot recordings
+    /// are deleted; their recording-log entries are invalidated.
+    fn purge_before_retained_snapshots(&mut self) {
+        let retained = self.config.retained_snapshot_count;
+        if retained == 0 || self.log_recording_id == NULL_VALUE {
+            return;
+        }
+        let cm_id = crate::recording_log_entry::CONSENSUS_MODULE_SERVICE_ID;
+        let set_positions: Vec<i64> = self
+            .recording_log
+            .entries()
+            .iter()
+            .filter(|e| e.is_valid_snapshot() && e.service_id == cm_id)
+            .map(|e| e.log_position)
+            .collect();
+        if set_positions.len() <= retained {
+            return;
+        }
+        let oldest_retained = set_positions[set_positions.len() - retained];
+        let old: Vec<(usize, i64)> = self
+            .recording_log
+            .entries()
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.is_valid_snapshot() && e.log_position < oldest_retained)
+            .map(|(index, e)| (index, e.recording_id))
+            .collect();
+        for (index, recording_id) in old.into_iter().rev() {
+            if self.recording_log.invalidate_entry(index).is_ok() {
+                let _ = self.archive.purge_recording(recording_id);
+            }
+        }
+        match self.archive.purge_segments(self.log_recording_id, oldest_retained) {
+            Ok(_) => self.event(
+                ClusterEventCode::StateChange,
+                format_args!("log purged before logPosition={oldest_retained}"),
+            ),
+            Err(error) => self.config.warn(&format!(
+                "member {}: purging the log before {oldest_retained} failed: {error}",
+                self.config.member_id
+            )),
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Recovery (start-up)
+
+    /// Reads and checks every snapshot of the planned set, one at a time; applies the module's own once
+    /// all are good, then publishes the recovery state the services start from. A set that fails is
+    /// invalidated in `recording.log` (with a warning) and the plan is made again.
+    fn recovery_work(&mut self, now_ns: i64) -> Result<usize, ConsensusModuleError> {
+        let Some(mut load) = self.recovery_load.take() else {
+            self.publish_recovery_state(None)?;
+            return Ok(1);
+        };
+        if load.next == load.set.len() {
+            let module_snapshot = load.module_snapshot.take();
+            if let Some(snapshot) = module_snapshot.as_ref()
+                && let Err(reason) = self.apply_module_snapshot(snapshot)
+            {
+                return self.recovery_fallback(now_ns, &load, &reason);
+            }
+            self.publish_recovery_state(Some(&load.set))?;
+            return Ok(1);
+        }
+        let snapshot = load.set[load.next];
+        if load.reader.is_none() {
+            match SnapshotRecordingReader::start(
+                &mut self.archive,
+                snapshot.recording_id,
+                &self.config.replay_channel,
+                self.config.replay_stream_id,
+            ) {
+                Ok(reader) => load.reader = Some(reader),
+                Err(error) => return self.recovery_fallback(now_ns, &load, &error.to_string()),
+            }
+        }
+        let Some(reader) = load.reader.as_mut() else { return Ok(0) };
+        match reader.poll(LOG_FRAGMENT_LIMIT * 4) {
+            Ok(Some(messages)) => {
+                load.reader = None;
+                let checked = if load.next == 0 {
+                    ConsensusModuleSnapshot::decode(&messages).map_err(|e| e.to_string()).and_then(
+                        |decoded| {
+                            if decoded.log_position != snapshot.log_position {
+                                Err(format!(
+                                    "holds log position {}, recording.log says {}",
+                                    decoded.log_position, snapshot.log_position
+                                ))
+                            } else {
+                                load.module_snapshot = Some(decoded);
+                                Ok(())
+                            }
+                        },
+                    )
+                } else {
+                    check_service_snapshot_begin(&messages, snapshot.log_position)
+                };
+                if let Err(reason) = checked {
+                    let reason = format!("snapshot recording {}: {reason}", snapshot.recording_id);
+                    return self.recovery_fallback(now_ns, &load, &reason);
+                }
+                load.next += 1;
+                self.recovery_load = Some(load);
+                Ok(1)
+            }
+            Ok(None) if now_ns > load.deadline_ns => {
+                let reason = format!("snapshot recording {} not read in time", snapshot.recording_id);
+                self.recovery_fallback(now_ns, &load, &reason)
+            }
+            Ok(None) => {
+                self.recovery_load = Some(load);
+                Ok(0)
+            }
+            Err(error) => self.recovery_fallback(now_ns, &load, &error.to_string()),
+        }
+    }
+
+    /// The planned set is unusable: invalidate it, warn, and plan again (the previous set, or none).
+    fn recovery_fallback(
+        &mut self,
+        now_ns: i64,
+        load: &RecoveryLoad,
+        reason: &str,
+    ) -> Result<usize, ConsensusModuleError> {
+        let position = load.set.first().map_or(NULL_POSITION, |s| s.log_position);
+        self.config.warn(&format!(
+            "member {}: snapshot set at log position {position} is unusable ({reason}); it is \
+             invalidated in recording.log and recovery falls back to the previous snapshot",
+            self.config.member_id
+        ));
+        self.event(
+            ClusterEventCode::StateChange,
+            format_args!("snapshot set at {position} skipped: {reason}"),
+        );
+        let indices: Vec<usize> = self
+            .recording_log
+            .entries()
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| {
+                e.is_valid_snapshot()
+                    && load
+                        .set
+                        .iter()
+                        .any(|s| s.recording_id == e.recording_id && s.service_id == e.service_id)
+            })
+            .map(|(index, _)| index)
+            .collect();
+        for index in indices.into_iter().rev() {
+            self.recording_log.invalidate_entry(index)?;
+        }
+        let plan = plan_recovery(&self.recording_log, &mut self.archive, self.config.service_count)?;
+        self.apply_recovery_plan(&plan);
+        self.recovery_load = (!plan.snapshots.is_empty()).then(|| RecoveryLoad {
+            set: plan.snapshots.clone(),
+            next: 0,
+            reader: None,
+            deadline_ns: now_ns.saturating_add(self.config.snapshot_load_timeout_ns),
+            module_snapshot: None,
+        });
+        Ok(1)
+    }
+
+    /// Sets the module's starting positions and terms from a recovery plan.
+    fn apply_recovery_plan(&mut self, plan: &RecoveryPlan) {
+        let snapshot_position = plan.snapshots.first().map_or(0, |s| s.log_position.max(0));
+        self.log_recording_id = plan.log.as_ref().map_or(NULL_VALUE, |log| log.recording_id);
+        self.leadership_term_id = plan.last_leadership_term_id;
+        self.initial_log_leadership_term_id = plan.last_leadership_term_id;
+        self.initial_term_base_log_position = plan.last_term_base_log_position;
+        self.append_position = plan.appended_log_position.max(0);
+        self.log_position = snapshot_position;
+        self.notified_commit_position = snapshot_position;
+        self.commit_position.set_ordered(snapshot_position);
+        self.log_position_of_last_snapshot = snapshot_position;
+    }
+
+    /// Loads the module's state from its snapshot (sessions, timers, pending service messages).
+    fn apply_module_snapshot(&mut self, snapshot: &ConsensusModuleSnapshot) -> Result<(), String> {
+        if (snapshot.app_version >> 16) & 0xFF != (self.config.election.app_version >> 16) & 0xFF {
+            return Err(format!(
+                "snapshot app version {:#x} is incompatible with {:#x}",
+                snapshot.app_version, self.config.election.app_version
+            ));
+        }
+        for tracker in &snapshot.trackers {
+            let Some(target) =
+                usize::try_from(tracker.service_id).ok().and_then(|i| self.service_trackers.get_mut(i))
+            else {
+                return Err(format!("pending messages of unknown service {}", tracker.service_id));
+            };
+            target.load_state(
+                tracker.next_service_session_id,
+                tracker.log_service_session_id,
+                usize::try_from(tracker.pending_message_capacity).unwrap_or(0),
+            );
+            for message in &tracker.messages {
+                target.append_loaded_message(message).map_err(|e| e.to_string())?;
+            }
+            target.verify().map_err(|e| e.to_string())?;
+            target.reset();
+        }
+        self.next_session_id = snapshot.next_session_id;
+        self.leadership_term_id = self.leadership_term_id.max(snapshot.leadership_term_id);
+        self.sessions.clear();
+        for session in &snapshot.sessions {
+            self.sessions.insert(
+                session.cluster_session_id,
+                ClusterSession {
+                    id: session.cluster_session_id,
+                    correlation_id: session.correlation_id,
+                    response_stream_id: session.response_stream_id,
+                    response_channel: session.response_channel.clone(),
+                    principal: Vec::new(),
+                    state: SessionState::Open,
+                    response: None,
+                    last_activity_ns: self.now_ns,
+                    opened_log_position: session.opened_log_position,
+                    rejection: None,
+                    new_leader_event_pending: false,
+                },
+            );
+        }
+        for timer in &snapshot.timers {
+            self.timers.schedule(timer.correlation_id, timer.deadline);
+        }
+        self.event(
+            ClusterEventCode::StateChange,
+            format_args!(
+                "loaded snapshot at logPosition={}: {} sessions, {} timers",
+                snapshot.log_position,
+                snapshot.sessions.len(),
+                snapshot.timers.len()
+            ),
+        );
+        Ok(())
+    }
+
+    /// Publishes the recovery-state counter (the services wait for it before they start).
+    fn publish_recovery_state(&mut self, set: Option<&[Snapshot]>) -> Result<(), ConsensusModuleError> {
+        let service_count = self.config.service_count;
+        let state = match set.and_then(|set| set.first().map(|cm| (cm, set))) {
+            Some((cm, set)) => RecoveryState {
+                leadership_term_id: cm.leadership_term_id,
+                log_position: cm.log_position,
+                timestamp: cm.timestamp,
+                cluster_id: self.config.cluster_id,
+                snapshot_recording_ids: (0..service_count)
+                    .map(|k| set.get(k + 1).map_or(NULL_VALUE, |s| s.recording_id))
+                    .collect(),
+            },
+            None => RecoveryState {
+                leadership_term_id: NULL_VALUE,
+                log_position: 0,
+                timestamp: 0,
+                cluster_id: self.config.cluster_id,
+                snapshot_recording_ids: vec![NULL_VALUE; service_count],
+            },
+        };
+        let label = format!(
+            "Cluster recovery: leadershipTermId={} logPosition={} clusterId={}",
+            state.leadership_term_id, state.log_position, state.cluster_id
+        );
+        let counter = self.aeron.add_counter(defaults::RECOVERY_STATE_TYPE_ID, &state.encode(), &label)?;
+        self.recovery_state_counter = Some(counter);
+        Ok(())
     }
 
     /// Leader, ABORT: every member terminates at the current log position without a snapshot.
@@ -940,6 +1585,11 @@ where
                 work += 1;
             }
             if self.state == ModuleState::Active {
+                for id in std::mem::take(&mut self.pending_session_closes) {
+                    if self.sessions.get(&id).is_some_and(|s| s.state == SessionState::Open) {
+                        self.close_session(id, CloseReason::ServiceAction);
+                    }
+                }
                 work += self.poll_timers();
                 work += self.append_service_messages();
                 work += self.poll_ingress(now_ns)?;
@@ -1243,6 +1893,7 @@ where
                     usize::try_from(ack.service_id).ok().and_then(|i| self.service_ack_ids.get_mut(i))
                 {
                     *slot = (*slot).max(ack.ack_id);
+                    self.service_ack_relevant_ids[ack.service_id as usize] = ack.relevant_id;
                     if ack.ack_id == 0 {
                         self.service_client_ids[ack.service_id as usize] = ack.relevant_id;
                     }
@@ -1268,7 +1919,12 @@ where
                         .get(&close.cluster_session_id)
                         .is_some_and(|s| s.state == SessionState::Open) =>
             {
-                self.close_session(close.cluster_session_id, CloseReason::ServiceAction);
+                if self.state == ModuleState::Active {
+                    self.close_session(close.cluster_session_id, CloseReason::ServiceAction);
+                } else {
+                    // Nothing is appended while a snapshot (or suspension) holds the log.
+                    self.pending_session_closes.push(close.cluster_session_id);
+                }
             }
             ClusterMessage::SessionMessage(message) => {
                 // A service message: every node's service sends the same ones; each is queued under the
@@ -1646,10 +2302,22 @@ where
 
     /// Reads `image` up to `limit_position` (reassembled) and applies each entry to the module's view.
     fn consume_log(&mut self, now_ns: i64, image: &client::Image, limit_position: i64) -> usize {
+        if self.snapshot_task.is_some() {
+            // The module's state must stay at the snapshot position until the snapshot is recorded.
+            return 0;
+        }
         self.log_inbox.clear();
         let inbox = &mut self.log_inbox;
-        let fragments = image.bounded_poll(
-            &mut |fragment, header| inbox.on_fragment(fragment, header),
+        let fragments = image.bounded_controlled_poll(
+            &mut |fragment, header| {
+                let before = inbox.len();
+                inbox.on_fragment(fragment, header);
+                if inbox.len() > before && is_snapshot_action(inbox.get(inbox.len() - 1).0) {
+                    client::ControlledPollAction::Break
+                } else {
+                    client::ControlledPollAction::Continue
+                }
+            },
             limit_position,
             LOG_FRAGMENT_LIMIT,
         );
@@ -1708,6 +2376,9 @@ where
             ClusterMessage::ClusterActionRequest(request) => match (request.action, self.state) {
                 (ClusterAction::Suspend, ModuleState::Active) => self.set_state(ModuleState::Suspended),
                 (ClusterAction::Resume, ModuleState::Suspended) => self.set_state(ModuleState::Active),
+                (ClusterAction::Snapshot, _) if is_snapshot_action(bytes) => {
+                    self.begin_snapshot(position, request.timestamp, false);
+                }
                 _ => {}
             },
             ClusterMessage::NewLeadershipTermEvent(event) => {
@@ -2158,6 +2829,11 @@ where
         // A NewLeadershipTermEvent not appended in the term that ended belongs to no later term.
         self.pending_new_term_event = None;
         self.commit_position.set_ordered(self.commit_position.get().max(log_position));
+        self.begin_committed_snapshot_action();
+        if self.pending_snapshot_action.take().is_some() && self.state == ModuleState::Snapshot {
+            // The action was never committed: the new leader's log decides whether it happens.
+            self.set_state(ModuleState::Active);
+        }
         let commit = self.commit_position.get();
         for tracker in &mut self.service_trackers {
             tracker.restore_uncommitted_messages(commit);

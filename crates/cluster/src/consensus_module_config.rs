@@ -66,6 +66,33 @@ pub struct ConsensusModuleConfig {
     /// The debug event log (reference §9); disabled by default. The node enables it from
     /// `FULMAR_EVENT_LOG`, the simulator keeps a seed's lines in memory.
     pub event_log: ClusterEventLog,
+    /// Channel the module's own snapshot is written on (`aeron:ipc?alias=snapshot`).
+    pub snapshot_channel: String,
+    /// Stream id of the module's snapshot (107).
+    pub consensus_module_snapshot_stream_id: i32,
+    /// The leader takes a snapshot when this long passed since the last one (0 = never by time).
+    pub snapshot_interval_ns: i64,
+    /// The leader takes a snapshot when the log grew by this many bytes since the last one (0 = never
+    /// by growth).
+    pub snapshot_log_growth_bytes: i64,
+    /// Snapshot sets kept once a newer one is recorded; the log before the oldest kept set is purged
+    /// from the archive, and older snapshot recordings are deleted (0 = keep everything, never purge).
+    pub retained_snapshot_count: usize,
+    /// How long loading the snapshots at start-up may take, in nanoseconds.
+    pub snapshot_load_timeout_ns: i64,
+    /// Receives warnings an operator must see (a snapshot skipped at recovery, a failed snapshot or
+    /// purge); the node records them in its mark file's error log. Also written to the event log.
+    pub warning_sink: Option<WarningSink>,
+}
+
+/// Where the module's warnings go (see [`ConsensusModuleConfig::warning_sink`]).
+#[derive(Clone)]
+pub struct WarningSink(pub std::sync::Arc<dyn Fn(&str) + Send + Sync>);
+
+impl std::fmt::Debug for WarningSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WarningSink")
+    }
 }
 
 /// A rule the consensus module can be told to break (simulator self-tests only).
@@ -106,6 +133,20 @@ impl ConsensusModuleConfig {
             seed: 0x5eed,
             injected_fault: InjectedFault::None,
             event_log: ClusterEventLog::disabled(),
+            snapshot_channel: defaults::SNAPSHOT_CHANNEL.into(),
+            consensus_module_snapshot_stream_id: defaults::CONSENSUS_MODULE_SNAPSHOT_STREAM_ID,
+            snapshot_interval_ns: 0,
+            snapshot_log_growth_bytes: 0,
+            retained_snapshot_count: 0,
+            snapshot_load_timeout_ns: 60_000_000_000,
+            warning_sink: None,
+        }
+    }
+
+    /// Passes `warning` to the warning sink, if any.
+    pub fn warn(&self, warning: &str) {
+        if let Some(sink) = self.warning_sink.as_ref() {
+            (sink.0)(warning);
         }
     }
 
@@ -136,6 +177,12 @@ impl ConsensusModuleConfig {
         if self.service_count > 10 {
             return Err(format!("service.count={} exceeds 10", self.service_count));
         }
+        if self.snapshot_interval_ns < 0 || self.snapshot_log_growth_bytes < 0 {
+            return Err("snapshot interval and log growth must not be negative".into());
+        }
+        if self.snapshot_load_timeout_ns <= 0 {
+            return Err("snapshot load timeout must be positive".into());
+        }
         if self.session_timeout_ns <= 0 {
             return Err("session.timeout must be positive".into());
         }
@@ -146,6 +193,7 @@ impl ConsensusModuleConfig {
             ("consensus.channel", &self.consensus_channel),
             ("control.channel", &self.control_channel),
             ("replay.channel", &self.replay_channel),
+            ("snapshot.channel", &self.snapshot_channel),
         ] {
             ChannelUri::parse_template(channel).map_err(|e| format!("{name}={channel}: {e}"))?;
         }

@@ -31,6 +31,7 @@ pub mod cluster_member;
 pub mod cluster_session;
 pub mod consensus_module_agent;
 pub mod consensus_module_config;
+pub mod consensus_module_snapshot;
 pub mod election;
 pub mod election_command;
 pub mod election_config;
@@ -68,7 +69,11 @@ pub use cluster_session::{
     ClusterSession, ClusterSessionAction, MAX_ENCODED_PRINCIPAL_LENGTH, SessionError, SessionState,
 };
 pub use consensus_module_agent::{ConsensusModuleAgent, ConsensusModuleError, ModuleState};
-pub use consensus_module_config::{ConsensusModuleConfig, InjectedFault};
+pub use consensus_module_config::{ConsensusModuleConfig, InjectedFault, WarningSink};
+pub use consensus_module_snapshot::{
+    CONSENSUS_MODULE_SNAPSHOT_TYPE_ID, ConsensusModuleSnapshot, ConsensusModuleSnapshotError,
+    SnapshotSession, SnapshotTimer, SnapshotTracker,
+};
 pub use election::{Election, ElectionInit};
 pub use election_command::{ConsensusMessage, ElectionCommand, Role};
 pub use election_config::ElectionConfig;

@@ -29,6 +29,7 @@ use archive_client::{AeronArchive, ArchiveClientContext};
 use client::{Aeron, Context};
 use cluster::{
     ClusterEventLog, ClusterEventSet, ClusterEventSink, ConsensusModuleAgent, ConsensusModuleConfig,
+    WarningSink,
 };
 
 use crate::idle_strategy_kind::IdleStrategyKind;
@@ -312,6 +313,12 @@ impl ClusterNode {
             reason: e.to_string(),
         })?;
         consensus.service_count = services.len();
+        let warning_mark_file = mark_file.clone();
+        let member_id = consensus.member_id;
+        consensus.warning_sink = Some(WarningSink(Arc::new(move |warning: &str| {
+            eprintln!("node {member_id}: {warning}");
+            warning_mark_file.record_error(warning);
+        })));
         let cluster_id = consensus.cluster_id;
         let control_channel = consensus.control_channel.clone();
         let (service_stream_id, cm_stream_id) =
@@ -328,11 +335,20 @@ impl ClusterNode {
         runners.push(runner(Box::new(cm), &mark_file)?);
 
         for (service_id, service) in services.into_iter().enumerate() {
-            let mut ctx = ServiceContext::new(
-                connect(&format!("service-{service_id}"))?,
-                service_id as i32,
-                cluster_id,
-            );
+            let service_aeron = connect(&format!("service-{service_id}"))?;
+            // The service records its snapshots into, and loads them from, the local archive; like the
+            // consensus module it runs its own client's conductor while it waits for the archive.
+            let invoker_aeron = service_aeron.clone();
+            let service_archive = AeronArchive::connect(
+                &service_aeron,
+                ArchiveClientContext::new(Arc::clone(&nano_clock))
+                    .idle_strategy(idle(idle_strategy))
+                    .agent_invoker(Box::new(move |_| invoker_aeron.conductor_do_work_now()))
+                    .client_name(format!("service-{service_id}")),
+            )
+            .map_err(|e| start_error("archive client")(format!("service {service_id}: {e}")))?;
+            let mut ctx = ServiceContext::new(service_aeron, service_id as i32, cluster_id);
+            ctx.archive = Some(service_archive);
             ctx.control_channel = control_channel.clone();
             ctx.service_stream_id = service_stream_id;
             ctx.consensus_module_stream_id = cm_stream_id;

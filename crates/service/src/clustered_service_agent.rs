@@ -23,19 +23,28 @@
 //!   `on_terminate` has run exactly once (also when the agent is closed without a termination).
 //! - Malformed control or log messages are reported (counted and passed to the error handler) and
 //!   skipped, never a panic.
-//! - Snapshots are not wired yet: `on_start` always gets `None`, and a SNAPSHOT action is
-//!   acknowledged with a null recording id (what Aeron sends when a snapshot fails).
+//! - Recovery: the agent starts only once the consensus module's recovery-state counter (type 204)
+//!   exists; if it names a snapshot for this service, the whole recording is read from the archive, its
+//!   checksum and markers checked, the client sessions restored and `on_start` handed the service's
+//!   messages; a snapshot that cannot be loaded is fatal (the consensus module has already checked
+//!   the set, so this means the archive failed).
+//! - Snapshots: on a SNAPSHOT action the log is not read further until the snapshot is recorded; the
+//!   container's part (markers, sessions) and the service's messages are captured at once, then
+//!   streamed into an archive recording over later duty cycles; the ServiceAck carries the recording
+//!   id, or -1 if anything failed (the consensus module then abandons the snapshot).
 
 use agrona::counters_descriptor::RECORD_ALLOCATED;
 use agrona::{Agent, AgentTermination, AtomicCounter, CountersReader};
+use archive_client::{AeronArchive, SnapshotRecordingReader, SnapshotRecordingWriter};
 use client::{FragmentAssembler, Publication, Subscription};
 use protocol::channel_uri::{ChannelUri, ChannelUriBuilder};
-use protocol::cluster::Role;
-use protocol::cluster::defaults::COMMIT_POSITION_TYPE_ID;
+use protocol::cluster::defaults::{COMMIT_POSITION_TYPE_ID, RECOVERY_STATE_TYPE_ID};
+use protocol::cluster::{RecoveryState, Role};
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
+use crate::client_session::ClientSession;
 use crate::cluster::Cluster;
 use crate::clustered_service::ClusteredService;
 use crate::consensus_module_proxy::ConsensusModuleProxy;
@@ -44,7 +53,10 @@ use crate::log_adapter::{LogAdapter, NULL_VALUE};
 use crate::service_context::ServiceContext;
 use crate::service_error::ServiceError;
 use crate::service_shared::{Lifecycle, ServiceShared};
+use crate::service_snapshot::{ServiceSnapshotHeader, SnapshotClientSession};
 use crate::service_state::{ErrorSink, ServiceState};
+use crate::snapshot_reader::SnapshotReader;
+use crate::snapshot_writer::SnapshotWriter;
 
 /// Aeron's `NULL_POSITION`.
 const NULL_POSITION: i64 = -1;
@@ -65,6 +77,16 @@ enum JoinState {
     Idle,
     Subscribing(i64),
     AwaitingImage(Subscription),
+}
+
+/// Progress of recovering from the consensus module's recovery state.
+enum Recovery {
+    /// The recovery-state counter is not there yet.
+    Awaiting,
+    /// Reading this service's snapshot.
+    Loading { state: RecoveryState, reader: SnapshotRecordingReader, deadline_ns: i64 },
+    /// Ready to start: the recovery state and the snapshot's messages, if there is one.
+    Ready { state: RecoveryState, messages: Option<Vec<Vec<u8>>> },
 }
 
 /// The commit-position counter found at start-up.
@@ -100,6 +122,15 @@ pub struct ClusteredServiceAgent {
     termination_ack_required: bool,
     requested_ack_position: i64,
     last_slow_tick_ns: Option<i64>,
+    archive: Option<AeronArchive>,
+    snapshot_channel: String,
+    snapshot_stream_id: i32,
+    replay_channel: String,
+    replay_stream_id: i32,
+    snapshot_load_timeout_ns: i64,
+    recovery: Recovery,
+    snapshot_task: Option<(SnapshotRecordingWriter, i64)>,
+    now_ns: i64,
     started: bool,
     on_terminate_called: bool,
     termination: Option<AgentTermination>,
@@ -138,6 +169,12 @@ impl ClusteredServiceAgent {
             is_responding_service,
             app_version,
             error_handler,
+            archive,
+            snapshot_channel,
+            snapshot_stream_id,
+            replay_channel,
+            replay_stream_id,
+            snapshot_load_timeout_ns,
         } = ctx;
         let counters = aeron.counters_reader();
         let shared = Arc::new(ServiceShared::new(aeron, is_responding_service));
@@ -156,6 +193,7 @@ impl ClusteredServiceAgent {
             app_version,
             fatal: None,
             connects_pending: false,
+            snapshot_request: None,
         };
         Self {
             service,
@@ -181,6 +219,15 @@ impl ClusteredServiceAgent {
             termination_ack_required: false,
             requested_ack_position: NULL_POSITION,
             last_slow_tick_ns: None,
+            archive,
+            snapshot_channel,
+            snapshot_stream_id,
+            replay_channel,
+            replay_stream_id,
+            snapshot_load_timeout_ns,
+            recovery: Recovery::Awaiting,
+            snapshot_task: None,
+            now_ns: 0,
             started: false,
             on_terminate_called: false,
             termination: None,
@@ -298,7 +345,7 @@ impl ClusteredServiceAgent {
     }
 
     /// Start-up steps; returns the work done.
-    fn start_up(&mut self) -> usize {
+    fn start_up(&mut self) -> Result<usize, AgentTermination> {
         let mut work = 0;
         let aeron = self.state.shared.aeron.clone();
         if self.commit_position.is_none() {
@@ -351,18 +398,209 @@ impl ClusteredServiceAgent {
             },
             Pending::Ready(_) => {}
         }
+        work += self.recover()?;
         let ready = self.commit_position.is_some()
             && matches!(self.control_publication, Pending::Ready(()))
-            && matches!(self.control_subscription, Pending::Ready(_));
+            && matches!(self.control_subscription, Pending::Ready(_))
+            && matches!(self.recovery, Recovery::Ready { .. });
         if ready {
+            let Recovery::Ready { state, messages } =
+                std::mem::replace(&mut self.recovery, Recovery::Awaiting)
+            else {
+                unreachable!("checked above")
+            };
+            let first_service_message = match messages.as_ref() {
+                Some(messages) => Some(self.restore_from_snapshot(&state, messages)?),
+                None => None,
+            };
             self.started = true;
             self.state.shared.set_lifecycle(Lifecycle::OnStart);
-            self.service.on_start(&mut Cluster::new(&self.state), None);
+            match (messages.as_ref(), first_service_message) {
+                (Some(messages), Some(first)) => {
+                    let mut reader = SnapshotReader::new(&messages[first..]);
+                    self.service.on_start(&mut Cluster::new(&self.state), Some(&mut reader));
+                }
+                _ => self.service.on_start(&mut Cluster::new(&self.state), None),
+            }
             self.state.shared.set_lifecycle(Lifecycle::None);
             self.state.queue_ack(self.state.log_position, aeron.client_id());
             work += 1;
         }
-        work
+        Ok(work)
+    }
+
+    /// Finds the recovery state and loads this service's snapshot, if it has one.
+    fn recover(&mut self) -> Result<usize, AgentTermination> {
+        match std::mem::replace(&mut self.recovery, Recovery::Awaiting) {
+            Recovery::Awaiting => {
+                let Some(state) = find_recovery_state(&self.counters, self.cluster_id) else { return Ok(0) };
+                let Some(recording_id) = state.snapshot_recording_id(self.state.service_id) else {
+                    self.recovery = Recovery::Ready { state, messages: None };
+                    return Ok(1);
+                };
+                let load_failed = |reason: String| ServiceError::SnapshotLoadFailed { recording_id, reason };
+                let Some(archive) = self.archive.as_mut() else {
+                    return Err(self.fail(load_failed("no archive client configured".into())));
+                };
+                match SnapshotRecordingReader::start(
+                    archive,
+                    recording_id,
+                    &self.replay_channel,
+                    self.replay_stream_id,
+                ) {
+                    Ok(reader) => {
+                        let deadline_ns = self.now_ns.saturating_add(self.snapshot_load_timeout_ns);
+                        self.recovery = Recovery::Loading { state, reader, deadline_ns };
+                        Ok(1)
+                    }
+                    Err(error) => Err(self.fail(load_failed(error.to_string()))),
+                }
+            }
+            Recovery::Loading { state, mut reader, deadline_ns } => {
+                let recording_id = reader.recording_id();
+                match reader.poll(self.log_fragment_limit.max(64)) {
+                    Ok(Some(messages)) => {
+                        self.recovery = Recovery::Ready { state, messages: Some(messages) };
+                        Ok(1)
+                    }
+                    Ok(None) if self.now_ns > deadline_ns => Err(self
+                        .fail(ServiceError::SnapshotLoadFailed { recording_id, reason: "timed out".into() })),
+                    Ok(None) => {
+                        self.recovery = Recovery::Loading { state, reader, deadline_ns };
+                        Ok(0)
+                    }
+                    Err(error) => Err(self
+                        .fail(ServiceError::SnapshotLoadFailed { recording_id, reason: error.to_string() })),
+                }
+            }
+            ready @ Recovery::Ready { .. } => {
+                self.recovery = ready;
+                Ok(0)
+            }
+        }
+    }
+
+    /// Restores the container's part of a snapshot (position, term, time, sessions); returns the index of
+    /// the service's first message.
+    fn restore_from_snapshot(
+        &mut self,
+        recovery: &RecoveryState,
+        messages: &[Vec<u8>],
+    ) -> Result<usize, AgentTermination> {
+        let recording_id = recovery.snapshot_recording_id(self.state.service_id).unwrap_or(NULL_VALUE);
+        let (header, first) = match ServiceSnapshotHeader::decode(messages) {
+            Ok(decoded) => decoded,
+            Err(error) => {
+                return Err(
+                    self.fail(ServiceError::SnapshotLoadFailed { recording_id, reason: error.to_string() })
+                );
+            }
+        };
+        if header.log_position != recovery.log_position {
+            return Err(self.fail(ServiceError::SnapshotLoadFailed {
+                recording_id,
+                reason: format!(
+                    "snapshot is at log position {}, the recovery state says {}",
+                    header.log_position, recovery.log_position
+                ),
+            }));
+        }
+        self.state.log_position = header.log_position;
+        self.state.time_unit = header.time_unit;
+        self.state.shared.set_leadership_term_id(header.leadership_term_id);
+        self.state.shared.set_cluster_time(recovery.timestamp);
+        for session in header.sessions {
+            let restored = ClientSession::new(
+                session.cluster_session_id,
+                session.response_stream_id,
+                &session.response_channel,
+                &session.encoded_principal,
+                self.state.shared.clone(),
+            );
+            self.state.sessions.insert(session.cluster_session_id, restored);
+        }
+        Ok(first)
+    }
+
+    /// Captures the snapshot at `log_position` (container part, then the service's messages) and starts
+    /// recording it; on failure acknowledges with a null recording id.
+    fn take_snapshot(&mut self, log_position: i64) {
+        let failed = |reason: String| ServiceError::SnapshotFailed { log_position, reason };
+        let Some(archive) = self.archive.as_mut() else {
+            self.report(failed("no archive client configured".into()));
+            self.state.queue_ack(log_position, NULL_VALUE);
+            return;
+        };
+        let mut writer =
+            match SnapshotRecordingWriter::start(archive, &self.snapshot_channel, self.snapshot_stream_id) {
+                Ok(writer) => writer,
+                Err(error) => {
+                    self.report(failed(error.to_string()));
+                    self.state.queue_ack(log_position, NULL_VALUE);
+                    return;
+                }
+            };
+        let header = ServiceSnapshotHeader {
+            log_position,
+            leadership_term_id: self.state.shared.leadership_term_id(),
+            time_unit: self.state.time_unit,
+            app_version: self.state.app_version,
+            sessions: self
+                .state
+                .sessions
+                .values()
+                .map(|session| SnapshotClientSession {
+                    cluster_session_id: session.id(),
+                    response_stream_id: session.response_stream_id(),
+                    response_channel: session.response_channel().to_owned(),
+                    encoded_principal: session.encoded_principal().to_vec(),
+                })
+                .collect(),
+        };
+        let mut messages = header.encode();
+        let mut snapshot_writer = SnapshotWriter::new(&mut messages, writer.max_message_length());
+        self.service.on_take_snapshot(&mut Cluster::new(&self.state), &mut snapshot_writer);
+        let refused = snapshot_writer.has_refused();
+        let written = if refused {
+            Err(format!(
+                "the service offered a message longer than the snapshot channel's maximum {}",
+                writer.max_message_length()
+            ))
+        } else {
+            writer.write(messages).map_err(|e| e.to_string())
+        };
+        match written {
+            Ok(()) => self.snapshot_task = Some((writer, log_position)),
+            Err(reason) => {
+                if let Some(archive) = self.archive.as_mut() {
+                    writer.abandon(archive);
+                }
+                self.report(failed(reason));
+                self.state.queue_ack(log_position, NULL_VALUE);
+            }
+        }
+    }
+
+    /// Streams a snapshot being taken into its recording; acknowledges it once recorded.
+    fn snapshot_work(&mut self) -> usize {
+        let Some((mut writer, log_position)) = self.snapshot_task.take() else { return 0 };
+        let Some(archive) = self.archive.as_mut() else { return 0 };
+        match writer.poll(archive) {
+            Ok(Some(recording_id)) => {
+                self.state.queue_ack(log_position, recording_id);
+                1
+            }
+            Ok(None) => {
+                self.snapshot_task = Some((writer, log_position));
+                0
+            }
+            Err(error) => {
+                writer.abandon(archive);
+                self.report(ServiceError::SnapshotFailed { log_position, reason: error.to_string() });
+                self.state.queue_ack(log_position, NULL_VALUE);
+                1
+            }
+        }
     }
 
     fn install_proxy(&mut self, publication: Publication) {
@@ -596,6 +834,10 @@ impl ClusteredServiceAgent {
         if let Some(error) = self.state.fatal.take() {
             return Err(self.fail(error));
         }
+        if let Some(log_position) = self.state.snapshot_request.take() {
+            self.take_snapshot(log_position);
+            return Ok(polled + 1);
+        }
         if polled == 0 && log.is_done() {
             self.close_log();
             return Ok(1);
@@ -613,6 +855,7 @@ impl Agent for ClusteredServiceAgent {
         if let Some(termination) = &self.termination {
             return Err(termination.clone());
         }
+        self.now_ns = now_ns;
         let mut work = 0;
         let tick = self
             .last_slow_tick_ns
@@ -625,8 +868,11 @@ impl Agent for ClusteredServiceAgent {
             if self.state.shared.aeron.is_closed() {
                 return Err(self.fail(ServiceError::AeronClosed));
             }
+            if let Some(archive) = self.archive.as_mut() {
+                let _ = archive.keep_alive_if_due(now_ns);
+            }
             if !self.started {
-                work += self.start_up();
+                work += self.start_up()?;
             }
         }
         if !self.started {
@@ -641,6 +887,12 @@ impl Agent for ClusteredServiceAgent {
                 return Ok(work);
             }
         }
+        if self.snapshot_task.is_some() {
+            // Nothing later in the log is read until the snapshot is recorded and acknowledged.
+            work += self.snapshot_work();
+            self.state.flush_acks();
+            return Ok(work);
+        }
         work += self.poll_log()?;
         if self.state.flush_acks() {
             self.check_termination()?;
@@ -651,6 +903,12 @@ impl Agent for ClusteredServiceAgent {
 
     fn on_close(&mut self) {
         self.call_on_terminate();
+        if let (Some((writer, _)), Some(archive)) = (self.snapshot_task.take(), self.archive.as_mut()) {
+            writer.abandon(archive);
+        }
+        if let Some(archive) = self.archive.as_mut() {
+            archive.close();
+        }
         self.log = None;
         self.join = JoinState::Idle;
         self.state.disconnect_egress();
@@ -675,6 +933,21 @@ fn find_commit_position(counters: &CountersReader, cluster_id: i32) -> Option<Co
         counter_id,
         registration_id: counters.counter_registration_id(counter_id),
     })
+}
+
+/// The recovery state of `cluster_id`, if its counter is allocated.
+fn find_recovery_state(counters: &CountersReader, cluster_id: i32) -> Option<RecoveryState> {
+    let mut found = None;
+    counters.for_each(|_counter_id, type_id, key, _label| {
+        if found.is_none()
+            && type_id == RECOVERY_STATE_TYPE_ID
+            && let Some(state) = RecoveryState::decode(key)
+            && state.cluster_id == cluster_id
+        {
+            found = Some(state);
+        }
+    });
+    found
 }
 
 /// `channel` with `alias=<alias>` (replacing any alias); unchanged if it does not parse (the driver

@@ -34,6 +34,7 @@ pub mod samples;
 mod service_context;
 mod service_error;
 mod service_shared;
+mod service_snapshot;
 mod service_state;
 mod snapshot_reader;
 mod snapshot_writer;
@@ -49,5 +50,8 @@ pub use service_context::{
     LOG_FRAGMENT_LIMIT_DEFAULT, SLOW_TICK_INTERVAL_NS_DEFAULT, ServiceContext, ServiceErrorHandler,
 };
 pub use service_error::ServiceError;
+pub use service_snapshot::{
+    SERVICE_SNAPSHOT_TYPE_ID, ServiceSnapshotError, ServiceSnapshotHeader, SnapshotClientSession,
+};
 pub use snapshot_reader::SnapshotReader;
 pub use snapshot_writer::SnapshotWriter;

@@ -9,8 +9,8 @@
 //!   and its timestamp as cluster time.
 //! - A message that does not decode, or a session event that contradicts the session table, is
 //!   reported and skipped; nothing in the log can make it panic.
-//! - A message whose handling queued an acknowledgement (a snapshot request) or hit a fatal condition
-//!   ends the poll right after it, so the agent sends the ack before handling anything later.
+//! - A SNAPSHOT action or a fatal condition ends the poll right after it, so the agent takes the
+//!   snapshot (and acknowledges it) before handling anything later.
 
 use client::{ControlledPollAction, FragmentAssembler, Header, Image, Subscription};
 use protocol::cluster::{
@@ -165,12 +165,8 @@ fn dispatch(
             let should_snapshot =
                 flags == CLUSTER_ACTION_FLAGS_DEFAULT || flags & state.standby_snapshot_flags != 0;
             if request.action == ClusterAction::Snapshot && should_snapshot {
-                // Snapshots are not wired yet: acknowledge as Aeron does for a failed snapshot
-                // (relevant id = null recording id) so that the consensus module is not left waiting.
-                state
-                    .errors
-                    .report(ServiceError::SnapshotNotSupported { log_position: request.log_position });
-                state.queue_ack(request.log_position, NULL_VALUE);
+                // The agent takes the snapshot (and acknowledges it) before reading anything later.
+                state.snapshot_request = Some(request.log_position);
                 return true;
             }
         }

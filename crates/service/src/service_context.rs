@@ -3,12 +3,17 @@
 //!
 //! Invariants: the defaults equal Aeron's (`protocol::cluster::defaults`): control channel
 //! `aeron:ipc?term-length=128k`, service stream 104, consensus-module stream 105, 50 log fragments per
-//! duty cycle, a 1 ms slow tick.
+//! duty cycle, a 1 ms slow tick; snapshots on `aeron:ipc?alias=snapshot` stream 106, loaded through
+//! replays on `aeron:ipc` stream 103.
 
 use std::fmt;
 
+use archive_client::AeronArchive;
 use client::Aeron;
-use protocol::cluster::defaults::{CONSENSUS_MODULE_STREAM_ID, CONTROL_CHANNEL, SERVICE_STREAM_ID};
+use protocol::cluster::defaults::{
+    CONSENSUS_MODULE_STREAM_ID, CONTROL_CHANNEL, REPLAY_CHANNEL, REPLAY_STREAM_ID, SERVICE_STREAM_ID,
+    SNAPSHOT_CHANNEL, SNAPSHOT_STREAM_ID,
+};
 
 use crate::service_error::ServiceError;
 
@@ -19,6 +24,9 @@ pub type ServiceErrorHandler = Box<dyn FnMut(&ServiceError) + Send>;
 pub const LOG_FRAGMENT_LIMIT_DEFAULT: usize = 50;
 /// Default interval of the slow tick (control stream, Aeron conductor, liveness checks): 1 ms.
 pub const SLOW_TICK_INTERVAL_NS_DEFAULT: i64 = 1_000_000;
+
+/// Default bound on loading a snapshot at start-up: 60 s.
+pub const SNAPSHOT_LOAD_TIMEOUT_NS_DEFAULT: i64 = 60_000_000_000;
 
 /// Configuration of one clustered service. Build it with [`ServiceContext::new`] and adjust the public
 /// fields; hand it to [`crate::ClusteredServiceAgent::new`].
@@ -55,6 +63,20 @@ pub struct ServiceContext {
     pub app_version: i32,
     /// Receives every reported error, if set.
     pub error_handler: Option<ServiceErrorHandler>,
+    /// The local archive, connected (through this service's Aeron client): snapshots are recorded into
+    /// it and loaded from it. Without one, a snapshot request is acknowledged as failed and a snapshot
+    /// to recover from is a fatal error.
+    pub archive: Option<AeronArchive>,
+    /// Channel the snapshot is written on and recorded from (`aeron.cluster.snapshot.channel`).
+    pub snapshot_channel: String,
+    /// Stream id of the service's snapshots (106).
+    pub snapshot_stream_id: i32,
+    /// Channel a snapshot is replayed on when loaded (`aeron.cluster.replay.channel`).
+    pub replay_channel: String,
+    /// Stream id of snapshot replays (103).
+    pub replay_stream_id: i32,
+    /// How long loading a snapshot may take before the service gives up (fatal), in nanoseconds.
+    pub snapshot_load_timeout_ns: i64,
 }
 
 impl fmt::Debug for ServiceContext {
@@ -71,6 +93,9 @@ impl fmt::Debug for ServiceContext {
             .field("invoke_aeron_conductor", &self.invoke_aeron_conductor)
             .field("is_responding_service", &self.is_responding_service)
             .field("app_version", &self.app_version)
+            .field("has_archive", &self.archive.is_some())
+            .field("snapshot_channel", &self.snapshot_channel)
+            .field("snapshot_stream_id", &self.snapshot_stream_id)
             .finish_non_exhaustive()
     }
 }
@@ -93,6 +118,12 @@ impl ServiceContext {
             is_responding_service: true,
             app_version: 0,
             error_handler: None,
+            archive: None,
+            snapshot_channel: SNAPSHOT_CHANNEL.to_string(),
+            snapshot_stream_id: SNAPSHOT_STREAM_ID,
+            replay_channel: REPLAY_CHANNEL.to_string(),
+            replay_stream_id: REPLAY_STREAM_ID,
+            snapshot_load_timeout_ns: SNAPSHOT_LOAD_TIMEOUT_NS_DEFAULT,
         }
     }
 

@@ -77,12 +77,22 @@ pub enum ServiceError {
         /// The version in the NewLeadershipTermEvent.
         log_app_version: i32,
     },
-    /// A ClusterActionRequest asked for a snapshot, which this container does not take yet; the action
-    /// is acknowledged with a null recording id (Aeron's "snapshot failed" acknowledgement).
-    #[error("snapshot requested at log position {log_position}, but snapshots are not wired yet")]
-    SnapshotNotSupported {
-        /// Log position of the request.
+    /// Taking a snapshot failed; it is acknowledged with a null recording id (Aeron's "snapshot
+    /// failed" acknowledgement) and the consensus module abandons that snapshot.
+    #[error("snapshot at log position {log_position} failed: {reason}")]
+    SnapshotFailed {
+        /// Log position of the SNAPSHOT action.
         log_position: i64,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The snapshot to recover from could not be loaded (fatal: the service cannot start).
+    #[error("loading snapshot recording {recording_id} failed: {reason}")]
+    SnapshotLoadFailed {
+        /// The snapshot recording.
+        recording_id: i64,
+        /// What went wrong.
+        reason: String,
     },
     /// The service's position passed the position it was asked to stop or acknowledge at.
     #[error("log position {log_position} is beyond the requested {what} position {requested_position}")]

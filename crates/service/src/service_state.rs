@@ -52,6 +52,8 @@ pub(crate) struct ServiceState {
     pub(crate) app_version: i32,
     pub(crate) fatal: Option<ServiceError>,
     pub(crate) connects_pending: bool,
+    /// Log position of a SNAPSHOT action just read from the log, until the agent takes the snapshot.
+    pub(crate) snapshot_request: Option<i64>,
 }
 
 impl ServiceState {

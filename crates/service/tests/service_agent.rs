@@ -501,7 +501,7 @@ fn a_leader_service_sends_egress_acks_requests_and_reverts_to_follower_when_the_
     cm.step_until(&mut [&mut agent], 50, |cm, _| cm.acks().len() == 3);
     assert_eq!((cm.acks()[2].ack_id, cm.acks()[2].log_position, cm.acks()[2].relevant_id), (2, close, -1));
 
-    // A SNAPSHOT action is acknowledged with a null recording id (snapshots are not wired yet).
+    // A SNAPSHOT action without an archive to record into is acknowledged with a null recording id.
     let snapshot_position =
         cm.position_after(8 + protocol::cluster::ClusterActionRequest::BLOCK_LENGTH as usize);
     let action =
@@ -518,7 +518,10 @@ fn a_leader_service_sends_egress_acks_requests_and_reverts_to_follower_when_the_
     assert_eq!((cm.acks()[3].ack_id, cm.acks()[3].log_position, cm.acks()[3].relevant_id), (3, action, -1));
     assert_eq!(
         errors.lock().unwrap().clone(),
-        vec![ServiceError::SnapshotNotSupported { log_position: action }]
+        vec![ServiceError::SnapshotFailed {
+            log_position: action,
+            reason: "no archive client configured".into()
+        }]
     );
 
     // The log ends (the CM closes its publication): the image goes, the service is a follower again.

@@ -207,7 +207,10 @@ impl SimClusterHarness {
         .expect("consensus module");
         let mut extra: Vec<SharedAgent> = Vec::new();
         for service_id in 0..self.service_count {
-            let mut ctx = ServiceContext::new(self.client(&store, false), service_id as i32, 0);
+            let service_aeron = self.client(&store, false);
+            let service_archive = self.archive_client(&service_aeron);
+            let mut ctx = ServiceContext::new(service_aeron, service_id as i32, 0);
+            ctx.archive = Some(service_archive);
             ctx.control_channel = control_channel.clone();
             ctx.invoke_aeron_conductor = true;
             let service = (self.make_service)(index, service_id);

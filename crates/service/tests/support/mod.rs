@@ -41,6 +41,7 @@ pub struct FakeConsensusModule {
     pub driver: Arc<Mutex<DriverConductor>>,
     pub aeron: Aeron,
     pub commit: Counter,
+    _recovery_state: Counter,
     pub to_services: Publication,
     pub from_services: Subscription,
     pub log: ExclusivePublication,
@@ -72,6 +73,21 @@ impl FakeConsensusModule {
             .with_epoch_clock(Arc::new(clock.clone()));
         let driver = Arc::new(Mutex::new(DriverConductor::new(driver_ctx).expect("driver starts")));
         let aeron = Aeron::connect(client_context(&store, &clock, &driver)).expect("CM client");
+        // No snapshot to recover from: the recovery state the services wait for names none.
+        let recovery = protocol::cluster::RecoveryState {
+            leadership_term_id: -1,
+            log_position: 0,
+            timestamp: 0,
+            cluster_id: CLUSTER_ID,
+            snapshot_recording_ids: vec![-1; 2],
+        };
+        let recovery_state = aeron
+            .add_counter(
+                protocol::cluster::defaults::RECOVERY_STATE_TYPE_ID,
+                &recovery.encode(),
+                "Cluster recovery state",
+            )
+            .expect("recovery state counter");
         let commit = aeron
             .add_counter(
                 COMMIT_POSITION_TYPE_ID,
@@ -83,7 +99,18 @@ impl FakeConsensusModule {
         let from_services =
             aeron.add_subscription(CONTROL_CHANNEL, CONSENSUS_MODULE_STREAM_ID).expect("control sub");
         let log = aeron.add_exclusive_publication(LOG_CHANNEL, LOG_STREAM_ID).expect("log pub");
-        Self { clock, store, driver, aeron, commit, to_services, from_services, log, received: Vec::new() }
+        Self {
+            clock,
+            store,
+            driver,
+            aeron,
+            commit,
+            _recovery_state: recovery_state,
+            to_services,
+            from_services,
+            log,
+            received: Vec::new(),
+        }
     }
 
     /// A new Aeron client on the same driver (a service's).
