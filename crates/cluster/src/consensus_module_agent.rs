@@ -639,6 +639,22 @@ where
         self.terminated
     }
 
+    /// Snapshots this module recorded since it started (the "Cluster snapshot count" counter).
+    pub fn snapshot_count(&self) -> i64 {
+        self.snapshot_counter.get()
+    }
+
+    /// The operator's control toggle (what `fulmar tool NODE_DIR snapshot|suspend|...` sets through the
+    /// counter); acted on by the leader.
+    pub fn cluster_control(&self) -> &ClusterControl {
+        &self.control_toggle
+    }
+
+    /// The recording log (entries as persisted).
+    pub fn recording_log(&self) -> &RecordingLog<S> {
+        &self.recording_log
+    }
+
     /// Ingress messages dropped as malformed or too large (the "Cluster errors" counter).
     pub fn error_count(&self) -> i64 {
         self.errors_counter.get()

@@ -38,6 +38,7 @@ pub mod election_config;
 pub mod election_state;
 pub mod inbox;
 pub mod node_state_file;
+pub mod offline_snapshot;
 pub mod pending_service_message_tracker;
 pub mod recording_log;
 pub mod recording_log_entry;
@@ -79,6 +80,7 @@ pub use election_command::{ConsensusMessage, ElectionCommand, Role};
 pub use election_config::ElectionConfig;
 pub use election_state::ElectionState;
 pub use node_state_file::{CandidateTerm, NODE_STATE_FILE_NAME, NodeStateFile};
+pub use offline_snapshot::{OfflineSnapshotError, read_snapshot_recording};
 pub use pending_service_message_tracker::{
     PendingMessage, PendingMessageError, PendingServiceMessageTracker, SERVICE_MESSAGE_LIMIT,
     service_id_from_log_message, service_id_from_service_message, service_session_id,

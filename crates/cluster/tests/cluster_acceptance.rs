@@ -63,6 +63,12 @@ struct Applied {
     log_position: i64,
     /// Sends (echo, timer, service message) refused after every attempt.
     send_failures: u64,
+    /// Events restored from a snapshot at start.
+    loaded: usize,
+    /// Events applied from the log since this service process started (replay and live).
+    applied_since_start: usize,
+    /// Snapshots this service process took.
+    snapshots_taken: usize,
 }
 
 impl Applied {
@@ -122,6 +128,7 @@ impl Recorder {
         let mut applied = self.applied.lock().unwrap();
         applied.events.push(event);
         applied.log_position = cluster.log_position();
+        applied.applied_since_start += 1;
     }
 
     fn failed(&self) {
@@ -133,8 +140,44 @@ fn i64_at(bytes: &[u8], offset: usize) -> Option<i64> {
     bytes.get(offset..offset + 8).map(|b| i64::from_le_bytes(b.try_into().unwrap()))
 }
 
+/// One event as a snapshot message: tag, session or timer id, then the close reason or payload.
+fn encode_event(event: &Event) -> Vec<u8> {
+    let (tag, id, rest): (u8, i64, Vec<u8>) = match event {
+        Event::Open(id) => (1, *id, Vec::new()),
+        Event::Close(id, reason) => (2, *id, reason.as_i32().to_le_bytes().to_vec()),
+        Event::Message(id, payload) => (3, *id, payload.clone()),
+        Event::ServiceMessage(payload) => (4, 0, payload.clone()),
+        Event::Timer(id) => (5, *id, Vec::new()),
+    };
+    let mut bytes = vec![tag];
+    bytes.extend_from_slice(&id.to_le_bytes());
+    bytes.extend_from_slice(&rest);
+    bytes
+}
+
+fn decode_event(bytes: &[u8]) -> Event {
+    let id = i64_at(bytes, 1).expect("event id");
+    let rest = bytes[9..].to_vec();
+    match bytes[0] {
+        1 => Event::Open(id),
+        2 => Event::Close(id, CloseReason::from_i32(i32::from_le_bytes(rest[..4].try_into().unwrap()))),
+        3 => Event::Message(id, rest),
+        4 => Event::ServiceMessage(rest),
+        5 => Event::Timer(id),
+        tag => panic!("unknown event tag {tag} in the snapshot"),
+    }
+}
+
 impl ClusteredService for Recorder {
-    fn on_start(&mut self, _cluster: &mut Cluster<'_>, _snapshot: Option<&mut SnapshotReader<'_>>) {}
+    fn on_start(&mut self, cluster: &mut Cluster<'_>, snapshot: Option<&mut SnapshotReader<'_>>) {
+        let Some(snapshot) = snapshot else { return };
+        let mut events = Vec::new();
+        while snapshot.poll(&mut |message| events.push(decode_event(message)), 100) > 0 {}
+        let mut applied = self.applied.lock().unwrap();
+        applied.loaded = events.len();
+        applied.events = events;
+        applied.log_position = cluster.log_position();
+    }
 
     fn on_session_open(&mut self, cluster: &mut Cluster<'_>, session: &ClientSession, _timestamp: i64) {
         self.note(cluster, Event::Open(session.id()));
@@ -189,7 +232,13 @@ impl ClusteredService for Recorder {
         self.note(cluster, Event::Timer(correlation_id));
     }
 
-    fn on_take_snapshot(&mut self, _cluster: &mut Cluster<'_>, _snapshot: &mut SnapshotWriter<'_>) {}
+    fn on_take_snapshot(&mut self, _cluster: &mut Cluster<'_>, snapshot: &mut SnapshotWriter<'_>) {
+        let mut applied = self.applied.lock().unwrap();
+        for event in &applied.events {
+            snapshot.offer(&encode_event(event)).expect("event fits a snapshot message");
+        }
+        applied.snapshots_taken += 1;
+    }
 
     fn on_role_change(&mut self, _cluster: &mut Cluster<'_>, _role: Role) {}
 
@@ -1076,4 +1125,88 @@ fn oversize_ingress_message_is_dropped_and_the_leader_survives() {
     });
     assert_eq!(applied.client_payloads(), expected, "the oversize message was not applied");
     assert_eq!(f.assert_one_leader(), leader);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Snapshots (issue 6)
+
+impl Fixture {
+    /// Asks the leader for a snapshot through its control toggle (as `fulmar tool NODE_DIR snapshot`
+    /// does) and waits until every live member recorded `count` snapshots and is ACTIVE again.
+    fn snapshot(&self, toggle: fulmar_cluster::ToggleState, count: i64, clients: &mut [&mut TestClient]) {
+        let leader = self.h.leader().expect("a leader");
+        assert!(self.h.nodes[leader].cm.lock().unwrap().cluster_control().toggle(toggle));
+        self.tick_until(10_000, "every member recorded the snapshot", clients, |f, _| {
+            f.alive().iter().all(|&n| {
+                let cm = f.h.nodes[n].cm.lock().unwrap();
+                cm.snapshot_count() >= count && cm.state() == fulmar_cluster::ModuleState::Active
+            })
+        });
+    }
+
+    /// Valid SNAPSHOT entries of `node`'s recording log: (log position, service id, recording id).
+    fn snapshot_entries(&self, node: usize) -> Vec<(i64, i32, i64)> {
+        let cm = self.h.nodes[node].cm.lock().unwrap();
+        cm.recording_log()
+            .entries()
+            .iter()
+            .filter(|e| e.is_valid_snapshot())
+            .map(|e| (e.log_position, e.service_id, e.recording_id))
+            .collect()
+    }
+
+    fn kill_all_and_restart(&mut self) {
+        for node in 0..self.h.nodes.len() {
+            self.h.kill(node);
+        }
+        for node in 0..self.h.nodes.len() {
+            self.h.restart(node);
+        }
+    }
+}
+
+#[test]
+fn snapshot_then_whole_cluster_restart_replays_only_the_tail() {
+    let mut f = Fixture::new(3, 201, |_| {});
+    f.elect();
+    let mut client = f.connect(19_000);
+    let head: Vec<Vec<u8>> = (0..200).map(msg).collect();
+    f.send_all(&mut client, &head, 32, 10_000);
+    f.snapshot(fulmar_cluster::ToggleState::Snapshot, 1, &mut [&mut client]);
+    let at_snapshot = f.applied(0).events.len();
+    for node in 0..3 {
+        let entries = f.snapshot_entries(node);
+        assert_eq!(entries.len(), 2, "node {node}: one service and one module entry: {entries:?}");
+        assert_eq!(entries[0].0, entries[1].0, "one position");
+        assert_eq!(f.applied(node).snapshots_taken, 1);
+    }
+    let tail: Vec<Vec<u8>> = (200..250).map(msg).collect();
+    f.send_all(&mut client, &tail, 16, 10_000);
+    client.cluster.close();
+    let before = f.await_replicas_equal(&[0, 1, 2], 10_000, &mut [], |a| {
+        a.client_payloads().len() == 250 && a.closes().len() == 1
+    });
+
+    f.kill_all_and_restart();
+    f.elect();
+    let after =
+        f.await_replicas_equal(&[0, 1, 2], 20_000, &mut [], |a| a.events.len() >= before.events.len());
+    assert_eq!(after.events, before.events, "state after the restart equals the state before");
+    for node in 0..3 {
+        let applied = f.applied(node);
+        assert_eq!(applied.loaded, at_snapshot, "node {node} loaded the snapshot");
+        assert_eq!(
+            applied.applied_since_start,
+            before.events.len() - at_snapshot,
+            "node {node} replayed only the log after the snapshot"
+        );
+        // The module restored its sessions from its snapshot: the closed session is gone, and the next
+        // session id continues.
+        let cm = f.h.nodes[node].cm.lock().unwrap();
+        assert_eq!(cm.session_count(), 0, "node {node}: {cm:?} {:?}", applied.closes());
+    }
+    let old_session_id = client.cluster.cluster_session_id();
+    let mut client = f.connect(19_001);
+    assert!(client.cluster.cluster_session_id() > old_session_id, "session ids are not reused");
+    f.send_all(&mut client, &[msg(999)], 1, 5_000);
 }
