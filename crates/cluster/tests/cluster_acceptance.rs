@@ -1210,3 +1210,179 @@ fn snapshot_then_whole_cluster_restart_replays_only_the_tail() {
     assert!(client.cluster.cluster_session_id() > old_session_id, "session ids are not reused");
     f.send_all(&mut client, &[msg(999)], 1, 5_000);
 }
+
+/// Two snapshots (after 100 and 200 messages) then 50 more messages; returns the events at each
+/// snapshot and the final state.
+fn two_snapshots(f: &Fixture) -> (usize, usize, Applied) {
+    f.elect();
+    let mut client = f.connect(19_000);
+    let first: Vec<Vec<u8>> = (0..100).map(msg).collect();
+    f.send_all(&mut client, &first, 32, 10_000);
+    f.snapshot(fulmar_cluster::ToggleState::Snapshot, 1, &mut [&mut client]);
+    let at_first = f.applied(0).events.len();
+    let second: Vec<Vec<u8>> = (100..200).map(msg).collect();
+    f.send_all(&mut client, &second, 32, 10_000);
+    f.snapshot(fulmar_cluster::ToggleState::Snapshot, 2, &mut [&mut client]);
+    let at_second = f.applied(0).events.len();
+    let tail: Vec<Vec<u8>> = (200..250).map(msg).collect();
+    f.send_all(&mut client, &tail, 16, 10_000);
+    client.cluster.close();
+    let before = f.await_replicas_equal(&[0, 1, 2], 10_000, &mut [], |a| {
+        a.client_payloads().len() == 250 && a.closes().len() == 1
+    });
+    (at_first, at_second, before)
+}
+
+#[test]
+fn invalidated_latest_snapshot_recovers_from_the_previous_one() {
+    let mut f = Fixture::new(3, 202, |_| {});
+    let (at_first, _at_second, before) = two_snapshots(&f);
+    for node in 0..3 {
+        f.h.kill(node);
+    }
+    // What `fulmar tool NODE_DIR invalidate-latest-snapshot` does, on every stopped node.
+    for node in 0..3 {
+        let mut log = fulmar_cluster::RecordingLog::open(
+            &f.h.nodes[node].cluster_storage,
+            fulmar_cluster::RecordingLogOptions::default(),
+        )
+        .expect("recording log");
+        assert!(log.invalidate_latest_snapshot().expect("invalidate"));
+    }
+    for node in 0..3 {
+        f.h.restart(node);
+    }
+    f.elect();
+    let after =
+        f.await_replicas_equal(&[0, 1, 2], 20_000, &mut [], |a| a.events.len() >= before.events.len());
+    assert_eq!(after.events, before.events);
+    for node in 0..3 {
+        assert_eq!(f.applied(node).loaded, at_first, "node {node} loaded the first snapshot");
+        assert_eq!(f.applied(node).applied_since_start, before.events.len() - at_first);
+    }
+}
+
+#[test]
+fn corrupt_snapshot_recording_is_detected_and_the_previous_snapshot_used() {
+    let warnings: Arc<Mutex<Vec<String>>> = Arc::default();
+    let sink = Arc::clone(&warnings);
+    let mut f = Fixture::new(3, 203, move |config| {
+        let sink = Arc::clone(&sink);
+        config.warning_sink = Some(fulmar_cluster::WarningSink(Arc::new(move |w: &str| {
+            sink.lock().unwrap().push(w.to_owned())
+        })));
+    });
+    let (at_first, at_second, before) = two_snapshots(&f);
+    assert!(at_second > at_first);
+    for node in 0..3 {
+        f.h.kill(node);
+    }
+    // Flip one byte of the newest service snapshot's application state on every node's disk.
+    let mut corrupted = Vec::new();
+    for node in 0..3 {
+        let entries = f.snapshot_entries(node);
+        let (_, _, recording_id) = *entries.iter().rev().find(|e| e.1 == 0).expect("a service snapshot");
+        corrupted.push(recording_id);
+        let storage = &f.h.nodes[node].archive_storage;
+        let mut file = archive::ArchiveStorage::open(storage, &archive::segment_file_name(recording_id, 0))
+            .expect("segment file");
+        let mut byte = [0u8; 1];
+        let offset = 1_000;
+        archive::ArchiveFile::read_at(&file, offset, &mut byte).expect("read");
+        byte[0] ^= 0x5a;
+        archive::ArchiveFile::write_at(&mut file, offset, &byte).expect("write");
+    }
+    for node in 0..3 {
+        f.h.restart(node);
+    }
+    f.elect();
+    let after =
+        f.await_replicas_equal(&[0, 1, 2], 20_000, &mut [], |a| a.events.len() >= before.events.len());
+    assert_eq!(after.events, before.events, "the state is rebuilt from the first snapshot and the log");
+    for node in 0..3 {
+        assert_eq!(f.applied(node).loaded, at_first, "node {node} fell back to the first snapshot");
+        // The corrupt set was invalidated; replaying the log past its SNAPSHOT action took that
+        // snapshot again, which re-validated the entries with the new recordings (Aeron §4.2.7).
+        let valid = f.snapshot_entries(node);
+        assert_eq!(valid.len(), 4, "node {node}: {valid:?}");
+        assert!(valid.iter().all(|e| e.2 != corrupted[node]), "node {node}: {valid:?}");
+    }
+    let warnings = warnings.lock().unwrap();
+    assert_eq!(warnings.len(), 3, "one warning per node: {warnings:?}");
+    assert!(warnings.iter().all(|w| w.contains("checksum") && w.contains("falls back")), "{warnings:?}");
+}
+
+#[test]
+fn shutdown_snapshots_and_stops_every_member_at_the_same_position() {
+    let f = Fixture::new(3, 204, |_| {});
+    f.elect();
+    let mut client = f.connect(19_000);
+    let payloads: Vec<Vec<u8>> = (0..100).map(msg).collect();
+    f.send_all(&mut client, &payloads, 32, 10_000);
+    let leader = f.h.leader().expect("leader");
+    assert!(
+        f.h.nodes[leader].cm.lock().unwrap().cluster_control().toggle(fulmar_cluster::ToggleState::Shutdown)
+    );
+    f.tick_until(20_000, "every member terminated", &mut [&mut client], |f, _| {
+        (0..3).all(|n| f.h.nodes[n].cm.lock().unwrap().is_terminated())
+    });
+    let positions: Vec<i64> = (0..3).map(|n| f.h.nodes[n].cm.lock().unwrap().commit_position()).collect();
+    assert!(positions.iter().all(|p| *p == positions[0]), "same final position: {positions:?}");
+    for node in 0..3 {
+        let entries = f.snapshot_entries(node);
+        assert_eq!(entries.len(), 2, "node {node}: {entries:?}");
+        assert!(entries.iter().all(|e| e.0 == positions[0]), "node {node} snapshot at the final position");
+        assert_eq!(f.applied(node).client_payloads(), payloads, "node {node} applied everything");
+        assert_eq!(f.applied(node).snapshots_taken, 1, "node {node}'s service took the final snapshot");
+    }
+}
+
+#[test]
+fn periodic_snapshots_under_load_lose_nothing() {
+    let f = Fixture::new(3, 205, |config| config.snapshot_interval_ns = 150_000_000);
+    f.elect();
+    let mut client = f.connect(19_000);
+    let payloads: Vec<Vec<u8>> = (0..3_000).map(msg).collect();
+    f.send_all(&mut client, &payloads, 64, 30_000);
+    let state =
+        f.await_replicas_equal(&[0, 1, 2], 10_000, &mut [&mut client], |a| a.client_payloads() == payloads);
+    assert_no_duplicates("client payloads", &state.client_payloads());
+    for node in 0..3 {
+        let count = f.h.nodes[node].cm.lock().unwrap().snapshot_count();
+        assert!(count >= 2, "node {node} took {count} snapshots while the load ran");
+    }
+}
+
+#[test]
+fn leader_killed_during_a_snapshot_loses_nothing() {
+    let mut f = Fixture::new(3, 206, |_| {});
+    let old_leader = f.elect();
+    let mut client = f.connect(19_000);
+    let first: Vec<Vec<u8>> = (0..200).map(msg).collect();
+    f.send_all(&mut client, &first, 32, 10_000);
+    assert!(
+        f.h.nodes[old_leader]
+            .cm
+            .lock()
+            .unwrap()
+            .cluster_control()
+            .toggle(fulmar_cluster::ToggleState::Snapshot)
+    );
+    // Kill the leader as soon as it is snapshotting.
+    f.tick_until(2_000, "the leader starts the snapshot", &mut [&mut client], |f, _| {
+        f.h.nodes[old_leader].cm.lock().unwrap().state() == fulmar_cluster::ModuleState::Snapshot
+    });
+    f.h.kill(old_leader);
+    f.await_new_leader(&mut client, old_leader);
+    let more: Vec<Vec<u8>> = (200..300).map(msg).collect();
+    f.send_all(&mut client, &more, 16, 20_000);
+    let mut all = first.clone();
+    all.extend(more.iter().cloned());
+    let alive = f.alive();
+    let state = f.await_replicas_equal(&alive, 10_000, &mut [&mut client], |a| a.client_payloads() == all);
+    assert_no_duplicates("client payloads", &state.client_payloads());
+    // The survivors can still snapshot, and the old leader rejoins.
+    f.snapshot(fulmar_cluster::ToggleState::Snapshot, 1, &mut [&mut client]);
+    f.h.restart(old_leader);
+    f.await_replicas_equal(&[0, 1, 2], 20_000, &mut [&mut client], |a| a.client_payloads() == all);
+}

@@ -30,6 +30,8 @@ use service::ClusteredService;
 use service::samples::EchoService;
 use sys::ShutdownSignal;
 
+use crate::bench::bench_state_service::{BenchStateOptions, BenchStateService};
+
 /// The services `fulmar node` can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ServiceKind {
@@ -37,6 +39,9 @@ pub enum ServiceKind {
     Echo,
     /// The tutorial's basic auction.
     BasicAuction,
+    /// `fulmar bench recovery`'s service: echoes, counts, and holds state it snapshots (settings from
+    /// `--service-option`).
+    BenchState,
 }
 
 /// Arguments of `fulmar node`.
@@ -45,6 +50,10 @@ pub struct NodeArgs {
     /// The clustered service to run.
     #[arg(long, value_enum, default_value = "basic-auction")]
     pub service: ServiceKind,
+    /// A setting of the service `key=value` (repeatable; bench-state: `state-bytes=100m`,
+    /// `announce-at=200000`).
+    #[arg(long = "service-option", value_name = "KEY=VALUE")]
+    pub service_options: Vec<String>,
     /// A TOML file of Aeron keys (e.g. `[aeron.cluster] members = "..."`).
     #[arg(long)]
     pub config: Option<PathBuf>,
@@ -111,6 +120,9 @@ fn election_state_name(code: Option<i64>) -> &'static str {
 /// Runs the node until SIGINT/SIGTERM or an agent failure.
 pub fn run(args: NodeArgs) -> anyhow::Result<()> {
     let config = load_config(&args)?;
+    if !args.service_options.is_empty() && args.service != ServiceKind::BenchState {
+        bail!("--service-option applies to --service bench-state only");
+    }
     if config.service_count != 1 {
         bail!("aeron.cluster.service.count={}: fulmar node runs one built-in service", config.service_count);
     }
@@ -133,6 +145,9 @@ pub fn run(args: NodeArgs) -> anyhow::Result<()> {
     let mut auction_stats: Option<Arc<AuctionStats>> = None;
     let service: Box<dyn ClusteredService + Send> = match args.service {
         ServiceKind::Echo => Box::new(EchoService::new()),
+        ServiceKind::BenchState => {
+            Box::new(BenchStateService::new(BenchStateOptions::parse(&args.service_options)?))
+        }
         ServiceKind::BasicAuction => {
             let service = BasicAuctionClusteredService::new();
             auction_stats = Some(service.stats());
@@ -225,6 +240,7 @@ mod tests {
     fn args(tutorial_node: Option<i32>, config: Option<PathBuf>, overrides: &[&str]) -> NodeArgs {
         NodeArgs {
             service: ServiceKind::BasicAuction,
+            service_options: Vec::new(),
             config,
             overrides: overrides.iter().map(|s| (*s).to_owned()).collect(),
             tutorial_node,

@@ -285,8 +285,9 @@ impl SimClusterHarness {
                 }
             }
             for agent in &node.extra {
-                if let Err(error) = agent.lock().unwrap().do_work(now_ns) {
-                    panic!("an agent of node {} stopped: {error}", node.ip);
+                match agent.lock().unwrap().do_work(now_ns) {
+                    Ok(_) | Err(agrona::AgentTermination::Done) => {}
+                    Err(error) => panic!("an agent of node {} stopped: {error}", node.ip),
                 }
             }
         }

@@ -428,6 +428,54 @@ fn replay(storage: &FsArchiveStorage, args: &ArchiveBenchArgs, recorded: &Record
     Ok(Phase { bytes, messages: next, elapsed })
 }
 
+/// The archive's raw replay throughput as `fulmar bench archive` measures it (its phase 3), for other
+/// benchmarks' baselines: `messages` messages of `size` bytes (16..=1376) recorded with the default
+/// settings (term 16m, segment 128m, no sync) into a temporary directory (removed), then read back
+/// through `RecordingReader` with every message checked.
+#[derive(Debug, Clone, Copy)]
+pub struct RawReplay {
+    /// Bytes replayed (frames, headers included).
+    pub bytes: u64,
+    /// Messages replayed.
+    pub messages: u64,
+    /// Replay time.
+    pub elapsed: Duration,
+}
+
+impl RawReplay {
+    /// Replayed megabytes (10^6 bytes) per second.
+    pub fn megabytes_per_second(&self) -> f64 {
+        self.bytes as f64 / self.elapsed.as_secs_f64() / 1e6
+    }
+
+    /// Replayed messages per second.
+    pub fn messages_per_second(&self) -> f64 {
+        self.messages as f64 / self.elapsed.as_secs_f64()
+    }
+}
+
+/// Measures [`RawReplay`] for `messages` messages of `size` bytes.
+pub fn raw_replay(size: usize, messages: u64) -> anyhow::Result<RawReplay> {
+    ensure!((16..=(MTU - 32) as usize).contains(&size), "raw replay messages must be 16..={} bytes", MTU - 32);
+    ensure!(messages > 0, "raw replay needs messages");
+    let args = ArchiveBenchArgs {
+        size,
+        messages,
+        sync_level: 0,
+        segment_length: 128 << 20,
+        term_length: 16 << 20,
+        dir: None,
+        json: false,
+    };
+    let term_length = args.term_length as i32;
+    let segment_length = SegmentGeometry::segment_length_for(args.segment_length as i32, term_length);
+    let dir = BenchDir::new(None)?;
+    let storage = FsArchiveStorage::open(&dir.path)?;
+    let recorded = record(&storage, &args, term_length, segment_length, FileSyncLevel::None)?;
+    let replayed = replay(&storage, &args, &recorded)?;
+    Ok(RawReplay { bytes: replayed.bytes, messages: replayed.messages, elapsed: replayed.elapsed })
+}
+
 /// Runs `fulmar bench archive`.
 pub fn run(args: ArchiveBenchArgs) -> anyhow::Result<()> {
     ensure!(args.size >= 16, "--size must be at least 16 bytes (sequence and checksum)");

@@ -21,6 +21,7 @@ use anyhow::{Context as _, bail};
 
 use crate::node_output::{NodeLine, forward_lines};
 
+use super::bench_state_service::BenchStateEvent;
 use super::cluster_harness::PORTS_PER_NODE;
 
 /// What to run.
@@ -40,6 +41,17 @@ pub struct NodeProcessSettings {
     pub verbose: bool,
     /// Keep the directory at the end.
     pub keep_dir: bool,
+}
+
+/// A `bench-state` line (see [`super::bench_state_service`]) a node printed.
+#[derive(Debug, Clone)]
+pub struct NodeEvent {
+    /// The node.
+    pub node_id: i32,
+    /// When the line was read.
+    pub at: Instant,
+    /// The parsed line.
+    pub event: BenchStateEvent,
 }
 
 /// One child: the process, or `None` once it was killed and reaped.
@@ -66,6 +78,8 @@ pub struct NodeProcesses {
     roles: Vec<String>,
     elections: Vec<String>,
     changes: Vec<RoleChange>,
+    events: Vec<NodeEvent>,
+    node_args: Vec<String>,
     lines: mpsc::Receiver<NodeLine>,
     sender: mpsc::Sender<NodeLine>,
 }
@@ -93,9 +107,16 @@ impl NodeProcesses {
             roles: vec!["NONE".to_owned(); count],
             elections: vec!["NONE".to_owned(); count],
             changes: Vec::new(),
+            events: Vec::new(),
+            node_args: Vec::new(),
             lines,
             sender,
         })
+    }
+
+    /// Extra `fulmar node` arguments for every node started from now on (e.g. `--service-option`).
+    pub fn set_node_args(&mut self, node_args: Vec<String>) {
+        self.node_args = node_args;
     }
 
     /// Starts (or restarts, in its old directory) node `node_id` as a child `fulmar node`.
@@ -114,6 +135,7 @@ impl NodeProcesses {
         for setting in &self.settings.overrides {
             command.args(["--set", setting]);
         }
+        command.args(&self.node_args);
         let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -140,6 +162,9 @@ impl NodeProcesses {
             return;
         }
         let body = line.text.split_once(": ").map_or(line.text.as_str(), |(_, body)| body);
+        if let Some(event) = BenchStateEvent::parse(body) {
+            self.events.push(NodeEvent { node_id: line.node_id, at: line.at, event });
+        }
         if let Some(change) = body.strip_prefix("election ")
             && let Some((_, new)) = change.split_once(" -> ")
             && let Some(slot) = self.elections.get_mut(line.node_id as usize)
@@ -192,6 +217,11 @@ impl NodeProcesses {
             [leader] => Some(leader),
             _ => None,
         }
+    }
+
+    /// The `bench-state` lines seen so far, oldest first.
+    pub fn events(&self) -> &[NodeEvent] {
+        &self.events
     }
 
     /// The role changes seen so far, oldest first.

@@ -128,12 +128,13 @@ pub fn describe(paths: &NodePaths, json: bool) -> anyhow::Result<Exit> {
         Ok((values, cnc)) => {
             println!("counters ({cnc}):");
             println!(
-                "  role={} moduleState={} electionState={} commitPosition={} controlToggle={}",
+                "  role={} moduleState={} electionState={} commitPosition={} controlToggle={} snapshotCount={}",
                 or_dash(values.role.map(role_name)),
                 or_dash(values.module_state.map(module_state_name)),
                 or_dash(values.election_state.map(election_state_name)),
                 or_dash(values.commit_position.map(|p| p.to_string())),
                 or_dash(values.toggle.map(toggle_name)),
+                or_dash(values.snapshot_count.map(|count| count.to_string())),
             );
         }
         Err(error) => println!("counters: unavailable ({error})"),

@@ -6,9 +6,10 @@
 //! - the node's mark file `cluster/cluster-mark.dat` (pid, member id, cluster id, channels, liveness,
 //!   error log), read while the node runs;
 //! - the driver's CnC counters found through the mark file's `aeronDirectory` (else `<node>/driver`):
-//!   role (type 201), module state (200), commit position (203), control toggle (202) and election
-//!   state (207), each keyed by the cluster id;
-//! - `cluster/recording.log`, the archive catalog (`<node>/archive`) and `cluster/cluster-members.txt`.
+//!   role (type 201), module state (200), commit position (203), control toggle (202), snapshot count
+//!   (205) and election state (207), each keyed by the cluster id;
+//! - `cluster/recording.log`, the archive catalog and snapshot recordings (`<node>/archive`, read
+//!   from the files) and `cluster/cluster-members.txt`.
 //!
 //! Exit codes: 0 success, 1 a negative answer (not the leader, toggle refused or timed out, nothing to
 //! do), 2 a usage error or a missing/unreadable file. `--json` prints one JSON object instead of text.
@@ -35,7 +36,7 @@ pub struct ToolArgs {
     /// The node directory (holding `driver/` and `cluster/`) or its `cluster/` directory.
     pub cluster_dir: PathBuf,
     /// Print one JSON object (describe, pid, is-leader, recording-log, recovery-plan, errors,
-    /// list-members and the toggles).
+    /// list-members, describe-latest-cm-snapshot and the toggles).
     #[arg(long, global = true)]
     pub json: bool,
     /// What to do.
@@ -47,7 +48,7 @@ pub struct ToolArgs {
 #[derive(Debug, Subcommand)]
 pub enum ToolCommand {
     /// The mark file's header and the node's counters (role, module state, election state, commit
-    /// position, control toggle).
+    /// position, control toggle, snapshot count).
     Describe,
     /// The node's process id.
     Pid,
@@ -87,8 +88,8 @@ pub enum ToolCommand {
     Shutdown,
     /// Ask the leader to shut the cluster down without a snapshot.
     Abort,
-    /// The latest consensus-module snapshot (its recording.log entries; the content decoder is not
-    /// available yet).
+    /// The latest consensus-module snapshot: its recording.log entries and its decoded content (read
+    /// from the node's archive directory; exit 2 if it is corrupt or unreadable).
     DescribeLatestCmSnapshot,
     /// Exit 0 if this node is the leader with its election closed, 1 otherwise.
     IsLeader,
@@ -137,7 +138,7 @@ fn execute(args: ToolArgs) -> anyhow::Result<Exit> {
         ToolCommand::SortRecordingLog => recording_log_commands::sort(&paths),
         ToolCommand::SeedRecordingLogFromSnapshot => recording_log_commands::seed_from_snapshot(&paths),
         ToolCommand::InvalidateLatestSnapshot => recording_log_commands::invalidate_latest_snapshot(&paths),
-        ToolCommand::DescribeLatestCmSnapshot => recording_log_commands::describe_latest_cm_snapshot(&paths),
+        ToolCommand::DescribeLatestCmSnapshot => recording_log_commands::describe_latest_cm_snapshot(&paths, json),
         ToolCommand::Snapshot { timeout_ms } => {
             toggle::request(&paths, toggle::Action::Snapshot, timeout_ms, json)
         }

@@ -11,7 +11,7 @@ use anyhow::Context as _;
 use cluster::{ConsensusModuleState, ElectionState, ToggleState};
 use protocol::cluster::defaults::{
     CLUSTER_NODE_ROLE_TYPE_ID, COMMIT_POSITION_TYPE_ID, CONSENSUS_MODULE_STATE_TYPE_ID,
-    CONTROL_TOGGLE_TYPE_ID, ELECTION_STATE_TYPE_ID,
+    CONTROL_TOGGLE_TYPE_ID, ELECTION_STATE_TYPE_ID, SNAPSHOT_COUNTER_TYPE_ID,
 };
 use protocol::command::cnc::CNC_FILE;
 use serde_json::{Value, json};
@@ -42,6 +42,8 @@ pub struct CounterValues {
     pub commit_position: Option<i64>,
     /// Control toggle code.
     pub toggle: Option<i64>,
+    /// Snapshots taken by this node since it started (`Cluster snapshot count`, type 205).
+    pub snapshot_count: Option<i64>,
 }
 
 impl NodeCounters {
@@ -92,6 +94,7 @@ impl NodeCounters {
             election_state: self.value(ELECTION_STATE_TYPE_ID),
             commit_position: self.value(COMMIT_POSITION_TYPE_ID),
             toggle: self.value(CONTROL_TOGGLE_TYPE_ID),
+            snapshot_count: self.value(SNAPSHOT_COUNTER_TYPE_ID),
         }
     }
 }
@@ -114,6 +117,7 @@ impl CounterValues {
             "commit_position": self.commit_position,
             "control_toggle": self.toggle.map(toggle_name),
             "control_toggle_code": self.toggle,
+            "snapshot_count": self.snapshot_count,
         })
     }
 }

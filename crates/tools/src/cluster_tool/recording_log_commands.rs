@@ -1,6 +1,11 @@
 //! Commands over `recording.log`: `recording-log`, `recovery-plan`, `sort-recording-log`,
 //! `seed-recording-log-from-snapshot`, `invalidate-latest-snapshot`, `describe-latest-cm-snapshot`.
 //!
+//! `describe-latest-cm-snapshot` decodes the snapshot's content: it reads the snapshot recording from
+//! the node's archive directory (`<node>/archive`: catalog and segment files, no running archive) with
+//! `cluster::read_snapshot_recording` (frames validated, fragments reassembled, checksum trailer
+//! verified) and decodes it with `ConsensusModuleSnapshot::decode`.
+//!
 //! Invariants: `recording-log`, `recovery-plan` and `describe-latest-cm-snapshot` only read (a live
 //! node's log is read again if a record was caught half-written); the commands that change the file
 //! refuse while a live node holds the directory, write a replacement to `recording.log.tmp`, sync it and
@@ -12,14 +17,14 @@ use anyhow::{Context as _, bail};
 use archive::{ArchiveFile, ArchiveStorage, CATALOG_FILE_NAME, Catalog, CatalogConfig, FileSyncLevel};
 use cluster::recording_log_entry::CONSENSUS_MODULE_SERVICE_ID;
 use cluster::{
-    ClusterFileError, EntryType, RECORDING_LOG_FILE_NAME, RecordingLog, RecordingLogEntry,
-    RecordingLogOptions, RecoveryPlan,
+    ClusterFileError, ConsensusModuleSnapshot, EntryType, RECORDING_LOG_FILE_NAME, RecordingLog,
+    RecordingLogEntry, RecordingLogOptions, RecoveryPlan, read_snapshot_recording,
 };
 use serde_json::{Value, json};
 use sys::{FsArchiveFile, FsArchiveStorage};
 
-use super::Exit;
 use super::node_paths::NodePaths;
+use super::{Exit, screaming_snake};
 
 fn type_name(entry_type: EntryType) -> &'static str {
     match entry_type {
@@ -314,25 +319,95 @@ pub fn invalidate_latest_snapshot(paths: &NodePaths) -> anyhow::Result<Exit> {
     }
 }
 
-/// `describe-latest-cm-snapshot`: the latest valid consensus-module snapshot's entries. The snapshot
-/// content itself is not decoded: fulmar's consensus module does not take snapshots yet and this tool
-/// has no snapshot decoder. Exit 1 if there is no valid snapshot.
-pub fn describe_latest_cm_snapshot(paths: &NodePaths) -> anyhow::Result<Exit> {
+fn snapshot_json(snapshot: &ConsensusModuleSnapshot) -> Value {
+    json!({
+        "log_position": snapshot.log_position,
+        "leadership_term_id": snapshot.leadership_term_id,
+        "time_unit": screaming_snake(&format!("{:?}", snapshot.time_unit)),
+        "app_version": snapshot.app_version,
+        "next_session_id": snapshot.next_session_id,
+        "sessions": snapshot.sessions.iter().map(|s| json!({
+            "cluster_session_id": s.cluster_session_id,
+            "correlation_id": s.correlation_id,
+            "opened_log_position": s.opened_log_position,
+            "response_stream_id": s.response_stream_id,
+            "response_channel": s.response_channel,
+            "close_reason": s.close_reason.map(|reason| screaming_snake(&format!("{reason:?}"))),
+        })).collect::<Vec<_>>(),
+        "timers": snapshot.timers.iter().map(|t| json!({
+            "correlation_id": t.correlation_id,
+            "deadline": t.deadline,
+        })).collect::<Vec<_>>(),
+        "trackers": snapshot.trackers.iter().map(|t| json!({
+            "service_id": t.service_id,
+            "next_service_session_id": t.next_service_session_id,
+            "log_service_session_id": t.log_service_session_id,
+            "pending_message_capacity": t.pending_message_capacity,
+            "pending_messages": t.messages.len(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// Reads consensus-module snapshot recording `recording_id` from the archive directory's files (no
+/// running archive needed) and decodes it.
+fn read_cm_snapshot(archive_dir: &Path, recording_id: i64) -> anyhow::Result<ConsensusModuleSnapshot> {
+    if !archive_dir.join(CATALOG_FILE_NAME).is_file() {
+        bail!("no archive catalog ({CATALOG_FILE_NAME}) in {}", archive_dir.display());
+    }
+    let storage =
+        FsArchiveStorage::open(archive_dir).with_context(|| format!("opening {}", archive_dir.display()))?;
+    let messages = read_snapshot_recording(&storage, recording_id)?;
+    Ok(ConsensusModuleSnapshot::decode(&messages)
+        .with_context(|| format!("decoding consensus module snapshot recording {recording_id}"))?)
+}
+
+/// `describe-latest-cm-snapshot`: the latest valid consensus-module snapshot's recording.log entries,
+/// then its content: the recording is read from `<node>/archive` (catalog and segment files, no running
+/// archive), every frame validated, the seal checked, and the messages decoded. Exit 1 if there is no
+/// valid snapshot; exit 2 (after the entries) if the snapshot cannot be read or decoded.
+pub fn describe_latest_cm_snapshot(paths: &NodePaths, json: bool) -> anyhow::Result<Exit> {
     let log = open_log(paths)?;
     let set = latest_snapshot_set(log.entries());
     let Some(cm) = set.last() else {
-        println!("No valid consensus module snapshot in {RECORDING_LOG_FILE_NAME}");
+        if json {
+            println!("{}", json!({"entries": [], "recording_id": null, "snapshot": null}));
+        } else {
+            println!("No valid consensus module snapshot in {RECORDING_LOG_FILE_NAME}");
+        }
         return Ok(Exit::Negative);
     };
-    println!("Latest consensus module snapshot (recording id {}):", cm.recording_id);
-    for entry in &set {
-        println!("  {}", entry_text(entry));
+    let archive_dir = paths.node_dir.join("archive");
+    let content = read_cm_snapshot(&archive_dir, cm.recording_id);
+    if json {
+        let (snapshot, error) = match &content {
+            Ok(snapshot) => (snapshot_json(snapshot), Value::Null),
+            Err(error) => (Value::Null, json!(format!("{error:#}"))),
+        };
+        println!(
+            "{}",
+            json!({
+                "entries": set.iter().map(entry_json).collect::<Vec<_>>(),
+                "recording_id": cm.recording_id,
+                "snapshot": snapshot,
+                "error": error,
+            })
+        );
+    } else {
+        println!("Latest consensus module snapshot (recording id {}):", cm.recording_id);
+        for entry in &set {
+            println!("  {}", entry_text(entry));
+        }
+        if let Ok(snapshot) = &content {
+            print!("{}", snapshot.describe());
+        }
     }
-    println!(
-        "Snapshot content: not available — fulmar has no consensus-module snapshot decoder yet, so recording {} \
-         is not replayed",
-        cm.recording_id
-    );
+    content.with_context(|| {
+        format!(
+            "consensus module snapshot recording {} in {} is unreadable",
+            cm.recording_id,
+            archive_dir.display()
+        )
+    })?;
     Ok(Exit::Success)
 }
 
