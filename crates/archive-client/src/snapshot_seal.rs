@@ -176,7 +176,7 @@ mod tests {
             let mut list: Vec<Vec<u8>> = (0..count)
                 .map(|_| (0..prng.next_u64() % 40).map(|_| prng.next_u64() as u8).collect())
                 .collect();
-            if prng.next_u64() % 2 == 0 {
+            if prng.next_u64().is_multiple_of(2) {
                 let mut trailer = seal(&list);
                 let at = (prng.next_u64() as usize) % trailer.len();
                 trailer[at] ^= prng.next_u64() as u8;
