@@ -22,8 +22,9 @@ use crate::snapshot_writer::SnapshotWriter;
 
 /// A clustered service. Implement it and hand it to [`crate::ClusteredServiceAgent::new`].
 pub trait ClusteredService {
-    /// Called once when the service starts, with the snapshot to load its state from if there is one
-    /// (always `None` today: snapshot loading is not wired yet).
+    /// Called once when the service starts, with the snapshot to load its state from if there is one:
+    /// the messages the service wrote in `on_take_snapshot`, in order (the container has already
+    /// restored the client sessions and checked the snapshot's checksum).
     fn on_start(&mut self, cluster: &mut Cluster<'_>, snapshot: Option<&mut SnapshotReader<'_>>);
 
     /// A client session opened (its SessionOpenEvent was committed).
@@ -51,7 +52,9 @@ pub trait ClusteredService {
     /// Timer `correlation_id` fired.
     fn on_timer_event(&mut self, cluster: &mut Cluster<'_>, correlation_id: i64, timestamp: i64);
 
-    /// Write the service's state to `snapshot` (not called yet: snapshot orchestration is not wired).
+    /// Write the service's state to `snapshot`, as messages `on_start` will read back. Called when the
+    /// log reaches a SNAPSHOT action, before anything later in the log is delivered; what is written is
+    /// captured at once and recorded by the archive afterwards.
     fn on_take_snapshot(&mut self, cluster: &mut Cluster<'_>, snapshot: &mut SnapshotWriter<'_>);
 
     /// The service's role changed.

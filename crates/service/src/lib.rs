@@ -16,9 +16,10 @@
 //! - Bytes from the log or the control stream never make the container panic: problems are reported
 //!   as [`ServiceError`]s (counted, passed to the context's error handler) and skipped.
 //! - Library code reads no clock and never blocks: time comes in as `now_ns`.
-//! - Not wired yet: snapshots (taking and loading). `on_start` gets `None`; a SNAPSHOT action is
-//!   acknowledged with a null recording id. [`SnapshotReader`]/[`SnapshotWriter`] exist with a
-//!   minimal API for services to be written against.
+//! - Snapshots: with an archive client in the [`ServiceContext`], a SNAPSHOT action in the log makes
+//!   the container record the sessions and what `on_take_snapshot` writes to a [`SnapshotWriter`]; a
+//!   restart hands the service a [`SnapshotReader`] over it in `on_start` (see
+//!   [`ClusteredServiceAgent`] for the sequence).
 
 #![warn(missing_docs)]
 
