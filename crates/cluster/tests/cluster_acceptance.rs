@@ -1386,3 +1386,37 @@ fn leader_killed_during_a_snapshot_loses_nothing() {
     f.h.restart(old_leader);
     f.await_replicas_equal(&[0, 1, 2], 20_000, &mut [&mut client], |a| a.client_payloads() == all);
 }
+
+#[test]
+fn snapshots_of_one_position_are_identical_across_members() {
+    let f = Fixture::new(3, 207, |_| {});
+    f.elect();
+    let mut client = f.connect(19_000);
+    let mut payloads: Vec<Vec<u8>> = (0..150).map(msg).collect();
+    payloads.push(timer_command(11, 60_000));
+    f.send_all(&mut client, &payloads, 32, 10_000);
+    f.snapshot(fulmar_cluster::ToggleState::Snapshot, 1, &mut [&mut client]);
+    // Every member's snapshots, read back from its archive's files (as the cluster tool does).
+    let contents: Vec<Vec<Vec<Vec<u8>>>> = (0..3)
+        .map(|node| {
+            f.snapshot_entries(node)
+                .iter()
+                .map(|(_, _, recording_id)| {
+                    fulmar_cluster::offline_snapshot::read_snapshot_recording(
+                        &f.h.nodes[node].archive_storage,
+                        *recording_id,
+                    )
+                    .unwrap_or_else(|e| panic!("node {node} recording {recording_id}: {e}"))
+                })
+                .collect()
+        })
+        .collect();
+    for node in 1..3 {
+        assert_eq!(contents[node].len(), 2);
+        assert_eq!(contents[node][0], contents[0][0], "service snapshot of node {node} equals node 0's");
+        assert_eq!(contents[node][1], contents[0][1], "module snapshot of node {node} equals node 0's");
+    }
+    let module = fulmar_cluster::ConsensusModuleSnapshot::decode(&contents[0][1]).expect("decodes");
+    assert_eq!(module.sessions.len(), 1, "{module:?}");
+    assert_eq!(module.timers.len(), 1, "the scheduled timer is in the snapshot: {module:?}");
+}
