@@ -138,7 +138,9 @@ fn execute(args: ToolArgs) -> anyhow::Result<Exit> {
         ToolCommand::SortRecordingLog => recording_log_commands::sort(&paths),
         ToolCommand::SeedRecordingLogFromSnapshot => recording_log_commands::seed_from_snapshot(&paths),
         ToolCommand::InvalidateLatestSnapshot => recording_log_commands::invalidate_latest_snapshot(&paths),
-        ToolCommand::DescribeLatestCmSnapshot => recording_log_commands::describe_latest_cm_snapshot(&paths, json),
+        ToolCommand::DescribeLatestCmSnapshot => {
+            recording_log_commands::describe_latest_cm_snapshot(&paths, json)
+        }
         ToolCommand::Snapshot { timeout_ms } => {
             toggle::request(&paths, toggle::Action::Snapshot, timeout_ms, json)
         }

@@ -357,8 +357,8 @@ fn read_cm_snapshot(archive_dir: &Path, recording_id: i64) -> anyhow::Result<Con
     let storage =
         FsArchiveStorage::open(archive_dir).with_context(|| format!("opening {}", archive_dir.display()))?;
     let messages = read_snapshot_recording(&storage, recording_id)?;
-    Ok(ConsensusModuleSnapshot::decode(&messages)
-        .with_context(|| format!("decoding consensus module snapshot recording {recording_id}"))?)
+    ConsensusModuleSnapshot::decode(&messages)
+        .with_context(|| format!("decoding consensus module snapshot recording {recording_id}"))
 }
 
 /// `describe-latest-cm-snapshot`: the latest valid consensus-module snapshot's recording.log entries,
