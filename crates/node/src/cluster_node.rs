@@ -323,17 +323,9 @@ impl ClusterNode {
         let control_channel = consensus.control_channel.clone();
         let (service_stream_id, cm_stream_id) =
             (consensus.service_stream_id, consensus.consensus_module_stream_id);
-        let cm = ConsensusModuleAgent::new(
-            consensus,
-            cm_aeron.clone(),
-            archive_client,
-            cluster_storage,
-            Arc::clone(&epoch_clock),
-            nano_clock.nano_time(),
-        )
-        .map_err(|e| start_error("consensus module")(e.to_string()))?;
-        runners.push(runner(Box::new(cm), &mark_file)?);
-
+        // The services connect to the archive before the consensus module starts: its start-up
+        // (reading the snapshots back) must not hold up their connects.
+        let mut service_agents = Vec::with_capacity(services.len());
         for (service_id, service) in services.into_iter().enumerate() {
             let service_aeron = connect(&format!("service-{service_id}"))?;
             // The service records its snapshots into, and loads them from, the local archive; like the
@@ -353,7 +345,21 @@ impl ClusterNode {
             ctx.service_stream_id = service_stream_id;
             ctx.consensus_module_stream_id = cm_stream_id;
             ctx.invoke_aeron_conductor = true;
-            runners.push(runner(Box::new(ClusteredServiceAgent::new(ctx, service)), &mark_file)?);
+            service_agents.push(ClusteredServiceAgent::new(ctx, service));
+        }
+        let cm = ConsensusModuleAgent::new(
+            consensus,
+            cm_aeron.clone(),
+            archive_client,
+            cluster_storage,
+            Arc::clone(&epoch_clock),
+            nano_clock.nano_time(),
+        )
+        .map_err(|e| start_error("consensus module")(e.to_string()))?;
+        runners.push(runner(Box::new(cm), &mark_file)?);
+
+        for agent in service_agents {
+            runners.push(runner(Box::new(agent), &mark_file)?);
         }
         Ok(Self { runners, driver_dir, delete_driver_dir_on_close, cm_aeron, mark_file })
     }

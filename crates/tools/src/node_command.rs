@@ -146,7 +146,7 @@ pub fn run(args: NodeArgs) -> anyhow::Result<()> {
     let service: Box<dyn ClusteredService + Send> = match args.service {
         ServiceKind::Echo => Box::new(EchoService::new()),
         ServiceKind::BenchState => {
-            Box::new(BenchStateService::new(BenchStateOptions::parse(&args.service_options)?))
+            Box::new(BenchStateService::new(BenchStateOptions::parse(&args.service_options)?, member_id))
         }
         ServiceKind::BasicAuction => {
             let service = BasicAuctionClusteredService::new();

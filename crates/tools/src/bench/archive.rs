@@ -442,21 +442,13 @@ pub struct RawReplay {
     pub elapsed: Duration,
 }
 
-impl RawReplay {
-    /// Replayed megabytes (10^6 bytes) per second.
-    pub fn megabytes_per_second(&self) -> f64 {
-        self.bytes as f64 / self.elapsed.as_secs_f64() / 1e6
-    }
-
-    /// Replayed messages per second.
-    pub fn messages_per_second(&self) -> f64 {
-        self.messages as f64 / self.elapsed.as_secs_f64()
-    }
-}
-
 /// Measures [`RawReplay`] for `messages` messages of `size` bytes.
 pub fn raw_replay(size: usize, messages: u64) -> anyhow::Result<RawReplay> {
-    ensure!((16..=(MTU - 32) as usize).contains(&size), "raw replay messages must be 16..={} bytes", MTU - 32);
+    ensure!(
+        (16..=(MTU - 32) as usize).contains(&size),
+        "raw replay messages must be 16..={} bytes",
+        MTU - 32
+    );
     ensure!(messages > 0, "raw replay needs messages");
     let args = ArchiveBenchArgs {
         size,

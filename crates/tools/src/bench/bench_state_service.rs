@@ -21,8 +21,6 @@
 //! clock readings and printed lines are local observations for the benchmark; a malformed snapshot is
 //! reported (`verified=false`, with a `problem`), never a panic.
 
-use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
 use std::time::Instant;
 
 use service::{ClientSession, CloseReason, Cluster, ClusteredService, Role, SnapshotReader, SnapshotWriter};
@@ -118,15 +116,19 @@ fn read_snapshot(reader: &mut SnapshotReader<'_>) -> Result<Loaded, String> {
                             .map(u64::from_le_bytes)
                     };
                     match (message.len(), word(0), word(1), word(2), word(3)) {
-                        (HEADER_LENGTH, Some(SNAPSHOT_MAGIC), Some(applied), Some(length), Some(checksum)) => {
-                            match usize::try_from(length) {
-                                Ok(length) => {
-                                    header = Some((applied, length, checksum));
-                                    state.reserve_exact(length);
-                                }
-                                Err(_) => problem = Some(format!("state length {length} too large")),
+                        (
+                            HEADER_LENGTH,
+                            Some(SNAPSHOT_MAGIC),
+                            Some(applied),
+                            Some(length),
+                            Some(checksum),
+                        ) => match usize::try_from(length) {
+                            Ok(length) => {
+                                header = Some((applied, length, checksum));
+                                state.reserve_exact(length);
                             }
-                        }
+                            Err(_) => problem = Some(format!("state length {length} too large")),
+                        },
                         _ => problem = Some(format!("bad header message of {} bytes", message.len())),
                     }
                     return;
@@ -162,21 +164,17 @@ pub struct BenchStateService {
 }
 
 impl BenchStateService {
-    /// A service with `options`; its state is set up in `on_start`.
-    pub fn new(options: BenchStateOptions) -> Self {
+    /// A service with `options` on member `member_id` (named in its lines); its state is set up in
+    /// `on_start`.
+    pub fn new(options: BenchStateOptions, member_id: i32) -> Self {
         Self {
             options,
             echo: BenchEchoService::new(),
             state: Vec::new(),
             applied: 0,
-            member_id: -1,
+            member_id,
             first_message_at: None,
         }
-    }
-
-    /// The counter of echo replies given up on (see `BenchEchoService::dropped`).
-    pub fn dropped(&self) -> Arc<AtomicU64> {
-        self.echo.dropped()
     }
 
     fn report(&self, event: &str, fields: &str) {
@@ -185,8 +183,7 @@ impl BenchStateService {
 }
 
 impl ClusteredService for BenchStateService {
-    fn on_start(&mut self, cluster: &mut Cluster<'_>, snapshot: Option<&mut SnapshotReader<'_>>) {
-        self.member_id = cluster.member_id();
+    fn on_start(&mut self, _cluster: &mut Cluster<'_>, snapshot: Option<&mut SnapshotReader<'_>>) {
         let Some(reader) = snapshot else {
             self.state = deterministic_state(self.options.state_bytes);
             let checksum = state_checksum(&self.state);
@@ -281,7 +278,9 @@ impl ClusteredService for BenchStateService {
         let start = Instant::now();
         let checksum = state_checksum(&self.state);
         let mut header = [0u8; HEADER_LENGTH];
-        for (index, word) in [SNAPSHOT_MAGIC, self.applied, self.state.len() as u64, checksum].iter().enumerate() {
+        for (index, word) in
+            [SNAPSHOT_MAGIC, self.applied, self.state.len() as u64, checksum].iter().enumerate()
+        {
             header[index * 8..index * 8 + 8].copy_from_slice(&word.to_le_bytes());
         }
         let mut messages = 1u64;

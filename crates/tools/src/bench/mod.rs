@@ -5,12 +5,14 @@ pub mod archive;
 pub mod baseline;
 pub mod bench_client;
 pub mod bench_echo_service;
+pub mod bench_state_service;
 pub mod cli_parse;
 pub mod cluster;
 pub mod cluster_harness;
 pub mod echo_message;
 pub mod failover;
 pub mod node_processes;
+pub mod recovery;
 pub mod report;
 pub mod transport;
 pub mod udp_baseline;
@@ -28,6 +30,8 @@ pub enum BenchCommand {
     Cluster(cluster::ClusterBenchArgs),
     /// Kills the leader (SIGKILL) of a 3-process cluster under load, N times; reports the reply gaps.
     Failover(failover::FailoverArgs),
+    /// Log replay rate and 100 MB snapshot take/load times on restart, beside the archive's raw replay.
+    Recovery(recovery::RecoveryArgs),
 }
 
 /// Runs a benchmark.
@@ -37,5 +41,6 @@ pub fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Archive(args) => archive::run(args),
         BenchCommand::Cluster(args) => cluster::run(args),
         BenchCommand::Failover(args) => failover::run(args),
+        BenchCommand::Recovery(args) => recovery::run(args),
     }
 }
