@@ -323,30 +323,6 @@ impl ClusterNode {
         let control_channel = consensus.control_channel.clone();
         let (service_stream_id, cm_stream_id) =
             (consensus.service_stream_id, consensus.consensus_module_stream_id);
-        // The services connect to the archive before the consensus module starts: its start-up
-        // (reading the snapshots back) must not hold up their connects.
-        let mut service_agents = Vec::with_capacity(services.len());
-        for (service_id, service) in services.into_iter().enumerate() {
-            let service_aeron = connect(&format!("service-{service_id}"))?;
-            // The service records its snapshots into, and loads them from, the local archive; like the
-            // consensus module it runs its own client's conductor while it waits for the archive.
-            let invoker_aeron = service_aeron.clone();
-            let service_archive = AeronArchive::connect(
-                &service_aeron,
-                ArchiveClientContext::new(Arc::clone(&nano_clock))
-                    .idle_strategy(idle(idle_strategy))
-                    .agent_invoker(Box::new(move |_| invoker_aeron.conductor_do_work_now()))
-                    .client_name(format!("service-{service_id}")),
-            )
-            .map_err(|e| start_error("archive client")(format!("service {service_id}: {e}")))?;
-            let mut ctx = ServiceContext::new(service_aeron, service_id as i32, cluster_id);
-            ctx.archive = Some(service_archive);
-            ctx.control_channel = control_channel.clone();
-            ctx.service_stream_id = service_stream_id;
-            ctx.consensus_module_stream_id = cm_stream_id;
-            ctx.invoke_aeron_conductor = true;
-            service_agents.push(ClusteredServiceAgent::new(ctx, service));
-        }
         let cm = ConsensusModuleAgent::new(
             consensus,
             cm_aeron.clone(),
@@ -358,8 +334,32 @@ impl ClusterNode {
         .map_err(|e| start_error("consensus module")(e.to_string()))?;
         runners.push(runner(Box::new(cm), &mark_file)?);
 
-        for agent in service_agents {
-            runners.push(runner(Box::new(agent), &mark_file)?);
+        for (service_id, service) in services.into_iter().enumerate() {
+            let service_aeron = connect(&format!("service-{service_id}"))?;
+            // The service records its snapshots into, and loads them from, the local archive; like the
+            // consensus module it runs its own client's conductor while it waits for the archive.
+            let invoker_aeron = service_aeron.clone();
+            let service_archive = AeronArchive::connect(
+                &service_aeron,
+                ArchiveClientContext::new(Arc::clone(&nano_clock))
+                    .idle_strategy(idle(idle_strategy))
+                    .agent_invoker(Box::new(move |_| invoker_aeron.conductor_do_work_now()))
+                    // Its own response stream: a second archive client of the same driver on the
+                    // consensus module's response stream sometimes never saw its connect answered.
+                    .control_response(
+                        archive_client::CONTROL_RESPONSE_CHANNEL_DEFAULT,
+                        archive_client::CONTROL_RESPONSE_STREAM_ID_DEFAULT + 1 + service_id as i32,
+                    )
+                    .client_name(format!("service-{service_id}")),
+            )
+            .map_err(|e| start_error("archive client")(format!("service {service_id}: {e}")))?;
+            let mut ctx = ServiceContext::new(service_aeron, service_id as i32, cluster_id);
+            ctx.archive = Some(service_archive);
+            ctx.control_channel = control_channel.clone();
+            ctx.service_stream_id = service_stream_id;
+            ctx.consensus_module_stream_id = cm_stream_id;
+            ctx.invoke_aeron_conductor = true;
+            runners.push(runner(Box::new(ClusteredServiceAgent::new(ctx, service)), &mark_file)?);
         }
         Ok(Self { runners, driver_dir, delete_driver_dir_on_close, cm_aeron, mark_file })
     }
