@@ -460,41 +460,16 @@ where
 
         let key = config.cluster_id.to_le_bytes();
         let id = config.cluster_id;
-        let commit_position = aeron.add_counter(
-            defaults::COMMIT_POSITION_TYPE_ID,
-            &key,
-            &format!("Cluster commit-pos: - clusterId={id}"),
-        )?;
-        let role_counter = aeron.add_counter(
-            defaults::CLUSTER_NODE_ROLE_TYPE_ID,
-            &key,
-            &format!("Cluster node role - clusterId={id}"),
-        )?;
-        let state_counter = aeron.add_counter(
-            defaults::CONSENSUS_MODULE_STATE_TYPE_ID,
-            &key,
-            &format!("Consensus Module state - clusterId={id}"),
-        )?;
-        let election_state_counter = aeron.add_counter(
-            defaults::ELECTION_STATE_TYPE_ID,
-            &key,
-            &format!("Cluster election state - clusterId={id}"),
-        )?;
-        let control_toggle_counter = aeron.add_counter(
-            defaults::CONTROL_TOGGLE_TYPE_ID,
-            &key,
-            &format!("Cluster control toggle - clusterId={id}"),
-        )?;
-        let errors_counter = aeron.add_counter(
-            defaults::CLUSTER_ERRORS_TYPE_ID,
-            &key,
-            &format!("Cluster errors - clusterId={id}"),
-        )?;
-        let snapshot_counter = aeron.add_counter(
-            defaults::SNAPSHOT_COUNTER_TYPE_ID,
-            &key,
-            &format!("Cluster snapshot count - clusterId={id}"),
-        )?;
+        let counter = |type_id: i32, label: &str| {
+            aeron.add_counter(type_id, &key, &format!("{label} - clusterId={id}"))
+        };
+        let commit_position = counter(defaults::COMMIT_POSITION_TYPE_ID, "Cluster commit-pos:")?;
+        let role_counter = counter(defaults::CLUSTER_NODE_ROLE_TYPE_ID, "Cluster node role")?;
+        let state_counter = counter(defaults::CONSENSUS_MODULE_STATE_TYPE_ID, "Consensus Module state")?;
+        let election_state_counter = counter(defaults::ELECTION_STATE_TYPE_ID, "Cluster election state")?;
+        let control_toggle_counter = counter(defaults::CONTROL_TOGGLE_TYPE_ID, "Cluster control toggle")?;
+        let errors_counter = counter(defaults::CLUSTER_ERRORS_TYPE_ID, "Cluster errors")?;
+        let snapshot_counter = counter(defaults::SNAPSHOT_COUNTER_TYPE_ID, "Cluster snapshot count")?;
         let control_toggle = ClusterControl::new(control_toggle_counter.atomic_counter());
         control_toggle.deactivate();
 
@@ -522,9 +497,6 @@ where
         let control_subscription =
             aeron.add_subscription(&config.control_channel, config.consensus_module_stream_id)?;
 
-        // The services start from the latest snapshot (or the empty state at 0); everything after it is
-        // replayed from the local log by the election, so that is where the commit counter starts.
-        let snapshot_position = recovery.snapshots.first().map_or(0, |s| s.log_position.max(0));
         let recovery_load = (!recovery.snapshots.is_empty()).then(|| RecoveryLoad {
             set: recovery.snapshots.clone(),
             next: 0,
@@ -532,16 +504,11 @@ where
             deadline_ns: now_ns.saturating_add(config.snapshot_load_timeout_ns),
             module_snapshot: None,
         });
-        commit_position.set_ordered(snapshot_position);
         let prng =
             Prng::from_seed(config.seed ^ (config.member_id as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
         let service_count = config.service_count;
-        let leadership_term_id = recovery.last_leadership_term_id;
-        let initial_log_leadership_term_id = recovery.last_leadership_term_id;
-        let initial_term_base_log_position = recovery.last_term_base_log_position;
-        let append_position = recovery.appended_log_position.max(0);
-        let log_position = snapshot_position;
-        Ok(Self {
+        // Positions and terms come from the recovery plan (`apply_recovery_plan` below).
+        let mut agent = Self {
             config,
             aeron,
             archive,
@@ -568,16 +535,16 @@ where
             state: ModuleState::Init,
             role: Role::Follower,
             election: None,
-            leadership_term_id,
+            leadership_term_id: NULL_VALUE,
             leader_member_id: NULL_VALUE as i32,
-            initial_log_leadership_term_id,
-            initial_term_base_log_position,
+            initial_log_leadership_term_id: NULL_VALUE,
+            initial_term_base_log_position: 0,
             log_publication: None,
             log_publication_channel: String::new(),
             log_subscription: None,
             log_subscription_channel: String::new(),
             log_session_id: NULL_VALUE as i32,
-            log_position,
+            log_position: 0,
             log_recording_id,
             log_recording_subscription_id: None,
             recording_counter_id: None,
@@ -590,8 +557,8 @@ where
             pending_prepare: false,
             pending_new_term_event: None,
             cached_extent: None,
-            append_position,
-            notified_commit_position: log_position,
+            append_position: 0,
+            notified_commit_position: 0,
             last_append_position_sent: NULL_POSITION,
             time_of_last_append_position_send_ns: 0,
             time_of_last_commit_send_ns: 0,
@@ -606,7 +573,7 @@ where
             recovery_state_counter: None,
             snapshot_counter,
             time_of_last_snapshot_ns: now_ns,
-            log_position_of_last_snapshot: snapshot_position,
+            log_position_of_last_snapshot: 0,
             pending_session_closes: Vec::new(),
             service_client_ids: vec![NULL_VALUE; service_count],
             sessions: BTreeMap::new(),
@@ -627,7 +594,9 @@ where
             now_ns,
             slow_tick_deadline_ns: now_ns,
             election_count: 0,
-        })
+        };
+        agent.apply_recovery_plan(&recovery);
+        Ok(agent)
     }
 
     // ------------------------------------------------------------------------------------------
@@ -1408,7 +1377,9 @@ where
         Ok(1)
     }
 
-    /// Sets the module's starting positions and terms from a recovery plan.
+    /// Sets the module's starting positions and terms from a recovery plan: the services start from the
+    /// plan's snapshot (or the empty state at 0) and everything after it is replayed from the local log
+    /// by the election, so that is where the commit counter starts.
     fn apply_recovery_plan(&mut self, plan: &RecoveryPlan) {
         let snapshot_position = plan.snapshots.first().map_or(0, |s| s.log_position.max(0));
         self.log_recording_id = plan.log.as_ref().map_or(NULL_VALUE, |log| log.recording_id);
