@@ -13,7 +13,10 @@ use agrona::{IdleStrategy, NanoClock, NoOpIdleStrategy};
 pub const CONTROL_REQUEST_CHANNEL_DEFAULT: &str = "aeron:ipc?term-length=64k";
 /// Default control request stream id.
 pub const CONTROL_REQUEST_STREAM_ID_DEFAULT: i32 = 10;
-/// Default control response channel.
+/// Default control response channel. Give every archive client of one driver its own response
+/// stream id (or channel): clients sharing one subscribe to each other's responses too, and a client
+/// that is not polling then holds the others' responses back (flow control follows the slowest
+/// subscriber).
 pub const CONTROL_RESPONSE_CHANNEL_DEFAULT: &str = "aeron:ipc";
 /// Default control response stream id.
 pub const CONTROL_RESPONSE_STREAM_ID_DEFAULT: i32 = 20;

@@ -36,6 +36,18 @@ pub struct OwnedRecordingDescriptor {
     pub source_identity: String,
 }
 
+impl OwnedRecordingDescriptor {
+    /// The base position of the segment file holding `position` (Aeron
+    /// `AeronArchive.segmentFileBasePosition`): segments are counted from the base of the term holding
+    /// the start position. This is what `purge_segments`/`detach_segments` accept as a new start.
+    pub fn segment_file_base_position(&self, position: i64) -> i64 {
+        let term_length = i64::from(self.term_buffer_length.max(1));
+        let segment_length = i64::from(self.segment_file_length.max(1));
+        let start_term_base = self.start_position - (self.start_position & (term_length - 1));
+        start_term_base + (position - start_term_base).div_euclid(segment_length) * segment_length
+    }
+}
+
 impl From<&RecordingDescriptor<'_>> for OwnedRecordingDescriptor {
     fn from(d: &RecordingDescriptor<'_>) -> Self {
         Self {
@@ -54,5 +66,34 @@ impl From<&RecordingDescriptor<'_>> for OwnedRecordingDescriptor {
             original_channel: d.original_channel.to_owned(),
             source_identity: d.source_identity.to_owned(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segment_file_base_position_counts_segments_from_the_start_term() {
+        let descriptor = OwnedRecordingDescriptor {
+            recording_id: 1,
+            start_timestamp: 0,
+            stop_timestamp: -1,
+            start_position: 65_536 + 96,
+            stop_position: -1,
+            initial_term_id: 0,
+            segment_file_length: 262_144,
+            term_buffer_length: 65_536,
+            mtu_length: 1_408,
+            session_id: 1,
+            stream_id: 100,
+            stripped_channel: String::new(),
+            original_channel: String::new(),
+            source_identity: String::new(),
+        };
+        assert_eq!(descriptor.segment_file_base_position(65_536 + 96), 65_536);
+        assert_eq!(descriptor.segment_file_base_position(65_536 + 262_143), 65_536);
+        assert_eq!(descriptor.segment_file_base_position(65_536 + 262_144), 65_536 + 262_144);
+        assert_eq!(descriptor.segment_file_base_position(480_832), 327_680);
     }
 }

@@ -39,6 +39,8 @@ pub const CLIENT_HOST: &str = "10.0.0.100";
 pub const START_NS: i64 = 1_000_000_000_000;
 /// Simulated time one [`SimCluster::step`] advances.
 pub const STEP_NS: i64 = 1_000_000;
+/// Archive response stream of a node's consensus module; service `k` uses this + 1 + k (as the node).
+const CM_ARCHIVE_RESPONSE_STREAM_ID: i32 = archive_client::CONTROL_RESPONSE_STREAM_ID_DEFAULT;
 
 type SharedAgent = Arc<Mutex<Box<dyn Agent>>>;
 
@@ -248,7 +250,7 @@ impl SimCluster {
         lock(&self.archives).push(Arc::clone(&archive));
 
         let cm_aeron = self.aeron(&store, false);
-        let archive_client = self.archive_client(&cm_aeron);
+        let archive_client = self.archive_client(&cm_aeron, CM_ARCHIVE_RESPONSE_STREAM_ID);
         let mut config =
             ConsensusModuleConfig::test_min(0, index as i32, ClusterMember::parse(members).expect("members"));
         config.service_count = 1;
@@ -267,7 +269,7 @@ impl SimCluster {
         )
         .expect("consensus module");
         let service_aeron = self.aeron(&store, false);
-        let service_archive = self.archive_client(&service_aeron);
+        let service_archive = self.archive_client(&service_aeron, CM_ARCHIVE_RESPONSE_STREAM_ID + 1);
         let mut service_ctx = ServiceContext::new(service_aeron, 0, 0);
         service_ctx.archive = Some(service_archive);
         service_ctx.control_channel = control_channel;
@@ -300,13 +302,17 @@ impl SimCluster {
         Aeron::connect(ctx).expect("client connects to its driver")
     }
 
-    fn archive_client(&self, aeron: &Aeron) -> AeronArchive {
+    /// An archive client stepping the simulation while it waits. Every client of one driver needs its
+    /// own response stream: clients sharing one see each other's responses, and one that is not polled
+    /// holds the others' responses back (flow control follows the slowest subscriber).
+    fn archive_client(&self, aeron: &Aeron, response_stream_id: i32) -> AeronArchive {
         let drivers = Arc::clone(&self.drivers);
         let archives = Arc::clone(&self.archives);
         let clock = self.clock.clone();
         let invoker_aeron = aeron.clone();
         let ctx = ArchiveClientContext::new(Arc::new(self.clock.clone()))
             .message_timeout_ns(5_000_000_000)
+            .control_response(archive_client::CONTROL_RESPONSE_CHANNEL_DEFAULT, response_stream_id)
             .agent_invoker(Box::new(move |_| {
                 clock.advance_ns(STEP_NS / 10);
                 let now_ns = clock.nano_time();

@@ -103,6 +103,12 @@ fn regression_follower_log_join_position_checked_before_join_log() {
 /// old term (its leader gone) ignored every later term and never answered a canvass, so the one other
 /// survivor could not be elected. A catch-up whose recorded position does not move for a leader
 /// heartbeat timeout now restarts the election (Aeron `catchupPoll`, "no catchup progress").
+///
+/// Seed 177 later (after start-up traffic changed the trace) failed with "the driver timed this client
+/// out" for a service: the consensus module blocked in `get_stop_position` because the archive's
+/// answer was back-pressured — the module's and the service's archive clients shared one IPC
+/// response stream, and the service's client, not polling, held every response on it back. Every
+/// archive client of a node now has its own response stream (as in `fulmar node`).
 #[test]
 fn regression_stalled_catchup_restarts_the_election() {
     for seed in [177, 189] {

@@ -56,11 +56,11 @@ use archive_client::{AeronArchive, RecordingPos, SnapshotRecordingReader, Snapsh
 use client::{Aeron, Counter, ExclusivePublication, Publication, Subscription};
 use protocol::archive::SourceLocation;
 use protocol::cluster::{
-    AppendPosition, BooleanType, CanvassPosition, CloseReason, ClusterAction, ClusterActionRequest,
-    ClusterMessage, ClusterTimeUnit, CommitPosition, EventCode, JoinLog, NewLeaderEvent, NewLeadershipTerm,
-    NewLeadershipTermEvent, RecoveryState, SESSION_HEADER_LENGTH, ServiceTerminationPosition,
-    SessionCloseEvent, SessionEvent, SessionMessageHeader, SessionOpenEvent, SnapshotMarker, TerminationAck,
-    TerminationPosition, TimerEvent, defaults,
+    AdminResponseCode, AppendPosition, BooleanType, CanvassPosition, CloseReason, ClusterAction,
+    ClusterActionRequest, ClusterMessage, ClusterTimeUnit, CommitPosition, EventCode, JoinLog,
+    NewLeaderEvent, NewLeadershipTerm, NewLeadershipTermEvent, RecoveryState, SESSION_HEADER_LENGTH,
+    ServiceTerminationPosition, SessionCloseEvent, SessionEvent, SessionMessageHeader, SessionOpenEvent,
+    SnapshotMarker, TerminationAck, TerminationPosition, TimerEvent, defaults,
 };
 
 use protocol::frame::{DATA_HEADER_LENGTH, FRAME_ALIGNMENT};
@@ -79,6 +79,7 @@ use crate::node_state_file::NodeStateFile;
 use crate::pending_service_message_tracker::{PendingServiceMessageTracker, service_id_from_log_message};
 use crate::recording_log::{RecordingLog, RecordingLogOptions};
 use crate::recovery_plan::{RecordingExtent, RecoveryPlan, Snapshot};
+use crate::snapshot_catchup::{CatchupDecision, SnapshotCatchup};
 use crate::timer_service::{TIMER_POLL_LIMIT, TimerService};
 
 pub use crate::cluster_control::ConsensusModuleState as ModuleState;
@@ -227,6 +228,14 @@ struct RecoveryLoad {
     module_snapshot: Option<ConsensusModuleSnapshot>,
 }
 
+/// Start-up: one snapshot recording being replicated from a peer's archive (snapshot catch-up).
+#[derive(Debug, Clone, Copy)]
+struct CatchupReplication {
+    replication_id: i64,
+    recording_id: i64,
+    deadline_ns: i64,
+}
+
 /// How long a terminating leader waits for its followers (Aeron `terminationTimeoutNs`, 10 s).
 const TERMINATION_TIMEOUT_NS: i64 = 10_000_000_000;
 
@@ -299,6 +308,8 @@ pub struct ConsensusModuleAgent<S: ArchiveStorage> {
     snapshot_task: Option<SnapshotTask>,
     pending_snapshot_action: Option<PendingSnapshotAction>,
     recovery_load: Option<RecoveryLoad>,
+    snapshot_catchup: Option<SnapshotCatchup>,
+    catchup_replication: Option<CatchupReplication>,
     recovery_state_counter: Option<Counter>,
     snapshot_counter: Counter,
     time_of_last_snapshot_ns: i64,
@@ -504,6 +515,19 @@ where
             deadline_ns: now_ns.saturating_add(config.snapshot_load_timeout_ns),
             module_snapshot: None,
         });
+        let peers: Vec<i32> = members.iter().filter(|m| m.id != config.member_id).map(|m| m.id).collect();
+        let local_position =
+            recovery.appended_log_position.max(recovery.snapshots.first().map_or(0, |s| s.log_position));
+        let snapshot_catchup = (config.snapshot_catchup_timeout_ns > 0 && !peers.is_empty()).then(|| {
+            SnapshotCatchup::new(
+                aeron.next_correlation_id(),
+                local_position,
+                config.service_count,
+                peers,
+                now_ns,
+                config.snapshot_catchup_timeout_ns,
+            )
+        });
         let prng =
             Prng::from_seed(config.seed ^ (config.member_id as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
         let service_count = config.service_count;
@@ -570,6 +594,8 @@ where
             snapshot_task: None,
             pending_snapshot_action: None,
             recovery_load,
+            snapshot_catchup,
+            catchup_replication: None,
             recovery_state_counter: None,
             snapshot_counter,
             time_of_last_snapshot_ns: now_ns,
@@ -856,6 +882,10 @@ where
         work += self.poll_control()?;
         if self.state == ModuleState::Init {
             if self.recovery_state_counter.is_none() {
+                if self.snapshot_catchup.is_some() {
+                    work += self.snapshot_catchup_work(now_ns)?;
+                    return Ok(work);
+                }
                 work += self.recovery_work(now_ns)?;
                 return Ok(work);
             }
@@ -1245,11 +1275,23 @@ where
                 let _ = self.archive.purge_recording(recording_id);
             }
         }
-        match self.archive.purge_segments(self.log_recording_id, oldest_retained) {
-            Ok(_) => self.event(
+        // Whole segments only: the new start is the base of the segment holding the oldest kept set.
+        let purged =
+            self.archive.list_recording(self.log_recording_id).and_then(|descriptor| match descriptor {
+                Some(d) if d.segment_file_base_position(oldest_retained) > d.start_position => {
+                    let base = d.segment_file_base_position(oldest_retained);
+                    self.archive.purge_segments(self.log_recording_id, base).map(|_| Some(base))
+                }
+                _ => Ok(None),
+            });
+        match purged {
+            Ok(Some(base)) => self.event(
                 ClusterEventCode::StateChange,
-                format_args!("log purged before logPosition={oldest_retained}"),
+                format_args!(
+                    "log purged before logPosition={base} (oldest kept snapshot at {oldest_retained})"
+                ),
             ),
+            Ok(None) => {}
             Err(error) => self.config.warn(&format!(
                 "member {}: purging the log before {oldest_retained} failed: {error}",
                 self.config.member_id
@@ -1365,6 +1407,12 @@ where
         for index in indices.into_iter().rev() {
             self.recording_log.invalidate_entry(index)?;
         }
+        self.replan_recovery(now_ns)?;
+        Ok(1)
+    }
+
+    /// Plans recovery again from `recording.log` (after it changed) and starts loading the new set.
+    fn replan_recovery(&mut self, now_ns: i64) -> Result<(), ConsensusModuleError> {
         let plan = plan_recovery(&self.recording_log, &mut self.archive, self.config.service_count)?;
         self.apply_recovery_plan(&plan);
         self.recovery_load = (!plan.snapshots.is_empty()).then(|| RecoveryLoad {
@@ -1374,7 +1422,260 @@ where
             deadline_ns: now_ns.saturating_add(self.config.snapshot_load_timeout_ns),
             module_snapshot: None,
         });
-        Ok(1)
+        Ok(())
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Snapshot catch-up (start-up; see `snapshot_catchup`)
+
+    /// Asks the peers for their newest snapshots; if one is beyond this node's log, replicates it
+    /// recording by recording into the local archive and recovers from it.
+    fn snapshot_catchup_work(&mut self, now_ns: i64) -> Result<usize, ConsensusModuleError> {
+        let Some(mut catchup) = self.snapshot_catchup.take() else { return Ok(0) };
+        let mut work = 0;
+        let due = catchup.query_due(now_ns);
+        if !due.is_empty() {
+            let response_channel = endpoint_channel(
+                &self.config.consensus_channel,
+                &self.members[self.this_index].consensus_endpoint,
+            )?;
+            let query = ClusterMessage::BackupQuery(protocol::cluster::BackupQuery {
+                correlation_id: catchup.correlation_id(),
+                response_stream_id: self.config.consensus_stream_id,
+                version: protocol::cluster::CONSENSUS_PROTOCOL_SEMANTIC_VERSION,
+                log_position: i64::MIN,
+                response_channel: &response_channel,
+                encoded_credentials: &[],
+            });
+            for member_id in due {
+                self.send_consensus_message(member_id, &query);
+                work += 1;
+            }
+        }
+        match catchup.decide(now_ns) {
+            None => {}
+            Some(CatchupDecision::UseLocal) => {
+                self.event(
+                    ClusterEventCode::StateChange,
+                    format_args!("snapshot catch-up: local state is current"),
+                );
+                return Ok(work + 1);
+            }
+            Some(CatchupDecision::Replicate { source_member_id, set }) => {
+                let message = format!(
+                    "member {}: log ends before member {source_member_id}'s snapshot at log position {}; \
+                     replicating that snapshot and starting from it",
+                    self.config.member_id, set[0].log_position
+                );
+                self.event(ClusterEventCode::StateChange, format_args!("{message}"));
+                self.config.warn(&message);
+                work += 1;
+            }
+        }
+        if let Some(source_member_id) = catchup.source_member_id() {
+            match self.catchup_replication_work(now_ns, source_member_id, &mut catchup) {
+                Ok(done) => work += done,
+                Err(reason) => {
+                    self.stop_catchup_replication();
+                    self.config.warn(&format!(
+                        "member {}: replicating member {source_member_id}'s snapshot failed ({reason}); \
+                         recovering from local state",
+                        self.config.member_id
+                    ));
+                    return Ok(work + 1);
+                }
+            }
+            if let Some(set) = catchup.replicated_set() {
+                self.adopt_replicated_snapshots(now_ns, &set)?;
+                return Ok(work + 1);
+            }
+        }
+        self.snapshot_catchup = Some(catchup);
+        Ok(work)
+    }
+
+    /// Replicates the next recording of the chosen set; returns the work done, or why it failed.
+    fn catchup_replication_work(
+        &mut self,
+        now_ns: i64,
+        source_member_id: i32,
+        catchup: &mut SnapshotCatchup,
+    ) -> Result<usize, String> {
+        let Some((_, snapshot)) = catchup.next_to_replicate() else { return Ok(0) };
+        let Some(mut replication) = self.catchup_replication else {
+            let index = self.member_index(source_member_id).ok_or("unknown source member")?;
+            let control_channel = format!("aeron:udp?endpoint={}", self.members[index].archive_endpoint);
+            let params = archive_client::ReplicationParams {
+                replication_channel: self.config.replication_channel.clone(),
+                ..Default::default()
+            };
+            let replication_id = self
+                .archive
+                .replicate(
+                    snapshot.recording_id,
+                    self.config.archive_control_stream_id,
+                    &control_channel,
+                    &params,
+                )
+                .map_err(|e| e.to_string())?;
+            self.catchup_replication = Some(CatchupReplication {
+                replication_id,
+                recording_id: NULL_VALUE,
+                deadline_ns: now_ns.saturating_add(self.config.snapshot_replication_timeout_ns),
+            });
+            return Ok(1);
+        };
+        let mut signals = Vec::new();
+        let polled = self.archive.poll_for_recording_signals(&mut |signal| signals.push(*signal));
+        if let Err(error) = polled {
+            return Err(error.to_string());
+        }
+        let mut work = 0;
+        let mut ended = false;
+        for signal in signals.iter().filter(|s| s.correlation_id == replication.replication_id) {
+            work += 1;
+            if signal.recording_id != NULL_VALUE {
+                replication.recording_id = signal.recording_id;
+            }
+            ended |= signal.signal == protocol::archive::RecordingSignal::ReplicateEnd;
+        }
+        if ended {
+            if replication.recording_id == NULL_VALUE {
+                return Err("the replication ended without a recording".into());
+            }
+            self.catchup_replication = None;
+            catchup.on_replicated(replication.recording_id);
+            return Ok(work + 1);
+        }
+        if now_ns > replication.deadline_ns {
+            return Err(format!("snapshot recording {} not replicated in time", snapshot.recording_id));
+        }
+        self.catchup_replication = Some(replication);
+        Ok(work)
+    }
+
+    fn stop_catchup_replication(&mut self) {
+        if let Some(replication) = self.catchup_replication.take() {
+            let _ = self.archive.stop_replication(replication.replication_id);
+        }
+    }
+
+    /// Records the replicated set in `recording.log` (services first, the module last); if this node
+    /// had a log, it ends before the snapshot and is dropped (its TERM entries removed, its recording
+    /// purged) so the log after the snapshot comes from the leader. Then plans recovery from the set.
+    fn adopt_replicated_snapshots(
+        &mut self,
+        now_ns: i64,
+        set: &[Snapshot],
+    ) -> Result<(), ConsensusModuleError> {
+        let old_terms: Vec<(i64, i32)> = self
+            .recording_log
+            .entries()
+            .iter()
+            .filter(|e| e.entry_type == crate::recording_log_entry::EntryType::Term)
+            .map(|e| (e.leadership_term_id, e.entry_index))
+            .collect();
+        let old_log_recording_id = self.log_recording_id;
+        for (leadership_term_id, entry_index) in old_terms {
+            self.recording_log.remove_entry(leadership_term_id, entry_index)?;
+        }
+        for snapshot in set.iter().skip(1).chain(set.first()) {
+            self.recording_log.append_snapshot(
+                snapshot.recording_id,
+                snapshot.leadership_term_id,
+                snapshot.term_base_log_position,
+                snapshot.log_position,
+                snapshot.timestamp,
+                snapshot.service_id,
+            )?;
+        }
+        if old_log_recording_id != NULL_VALUE {
+            let _ = self.archive.purge_recording(old_log_recording_id);
+        }
+        self.event(
+            ClusterEventCode::StateChange,
+            format_args!(
+                "snapshot catch-up: recovering from the replicated snapshot at {}",
+                set[0].log_position
+            ),
+        );
+        self.replan_recovery(now_ns)
+    }
+
+    /// A peer (or a backup) asks for this node's newest snapshot set: answered on the consensus
+    /// channel when the response channel is a member's consensus endpoint (other requesters are not
+    /// served yet).
+    fn on_backup_query(&mut self, query: &protocol::cluster::BackupQuery<'_>) {
+        let Ok(uri) = protocol::channel_uri::ChannelUri::parse(query.response_channel) else { return };
+        let Some(endpoint) = uri.get("endpoint") else { return };
+        let Some(member_id) = self
+            .members
+            .iter()
+            .find(|m| m.consensus_endpoint == endpoint && m.id != self.config.member_id)
+            .map(|m| m.id)
+        else {
+            return;
+        };
+        let set = self.recording_log.latest_snapshot_set(self.config.service_count).unwrap_or_default();
+        let entries: Vec<protocol::cluster::SnapshotEntry> = set
+            .iter()
+            .map(|s| protocol::cluster::SnapshotEntry {
+                recording_id: s.recording_id,
+                leadership_term_id: s.leadership_term_id,
+                term_base_log_position: s.term_base_log_position,
+                log_position: s.log_position,
+                timestamp: s.timestamp,
+                service_id: s.service_id,
+            })
+            .collect();
+        let last_term = self.recording_log.find_last_term().cloned();
+        let members = self
+            .members
+            .iter()
+            .map(|m| {
+                format!(
+                    "{},{},{},{},{},{}",
+                    m.id,
+                    m.ingress_endpoint,
+                    m.consensus_endpoint,
+                    m.log_endpoint,
+                    m.catchup_endpoint,
+                    m.archive_endpoint
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("|");
+        let response = ClusterMessage::BackupResponse(protocol::cluster::BackupResponse {
+            correlation_id: query.correlation_id,
+            log_recording_id: self.log_recording_id,
+            log_leadership_term_id: last_term.as_ref().map_or(NULL_VALUE, |t| t.leadership_term_id),
+            log_term_base_log_position: last_term.as_ref().map_or(0, |t| t.term_base_log_position),
+            last_leadership_term_id: self.leadership_term_id,
+            last_term_base_log_position: last_term.as_ref().map_or(0, |t| t.term_base_log_position),
+            commit_position_counter_id: self.commit_position.id(),
+            leader_member_id: self.leader_member_id,
+            member_id: self.config.member_id,
+            snapshots: protocol::cluster::Group::new(&entries),
+            cluster_members: &members,
+        });
+        self.send_consensus_message(member_id, &response);
+    }
+
+    fn on_backup_response(&mut self, response: &protocol::cluster::BackupResponse<'_>) {
+        let Some(catchup) = self.snapshot_catchup.as_mut() else { return };
+        let set: Vec<Snapshot> = response
+            .snapshots
+            .iter()
+            .map(|e| Snapshot {
+                recording_id: e.recording_id,
+                leadership_term_id: e.leadership_term_id,
+                term_base_log_position: e.term_base_log_position,
+                log_position: e.log_position,
+                timestamp: e.timestamp,
+                service_id: e.service_id,
+            })
+            .collect();
+        catchup.on_answer(response.correlation_id, response.member_id, set);
     }
 
     /// Sets the module's starting positions and terms from a recovery plan: the services start from the
@@ -1702,6 +2003,14 @@ where
             }
             ClusterMessage::TerminationAck(m) => {
                 self.on_termination_ack(&m);
+                return Ok(());
+            }
+            ClusterMessage::BackupQuery(m) => {
+                self.on_backup_query(&m);
+                return Ok(());
+            }
+            ClusterMessage::BackupResponse(m) => {
+                self.on_backup_response(&m);
                 return Ok(());
             }
             _ => return Ok(()),
@@ -2087,9 +2396,64 @@ where
             {
                 self.close_session(close.cluster_session_id, CloseReason::ClientAction);
             }
+            ClusterMessage::AdminRequest(request)
+                if self.role == Role::Leader && request.leadership_term_id == self.leadership_term_id =>
+            {
+                self.on_admin_request(now_ns, &request);
+            }
             _ => {}
         }
         Ok(true)
+    }
+
+    /// Leader: an open session asks for a snapshot (Aeron `onAdminRequest`). Authorised requests set
+    /// the control toggle to SNAPSHOT, as the tool does; the answer goes back on the session's egress.
+    fn on_admin_request(&mut self, now_ns: i64, request: &protocol::cluster::AdminRequest<'_>) {
+        let Some(session) = self.sessions.get_mut(&request.cluster_session_id) else { return };
+        if session.state != SessionState::Open {
+            return;
+        }
+        session.last_activity_ns = now_ns;
+        let authorised = self
+            .config
+            .admin_authoriser
+            .as_ref()
+            .is_some_and(|a| (a.0)(&session.principal, request.request_type));
+        let (code, message) = if !authorised {
+            (
+                AdminResponseCode::UnauthorisedAccess,
+                format!("Execution of the {:?} request was not authorised", request.request_type),
+            )
+        } else if self.control_toggle.toggle(ToggleState::Snapshot) {
+            (AdminResponseCode::Ok, String::new())
+        } else {
+            (
+                AdminResponseCode::Error,
+                "Failed to switch ClusterControl to the ToggleState.SNAPSHOT state".to_owned(),
+            )
+        };
+        self.event(
+            ClusterEventCode::StateChange,
+            format_args!(
+                "admin request {:?} from session {}: {code:?}",
+                request.request_type, request.cluster_session_id
+            ),
+        );
+        let response = protocol::cluster::AdminResponse {
+            cluster_session_id: request.cluster_session_id,
+            correlation_id: request.correlation_id,
+            request_type: request.request_type,
+            response_code: code,
+            message: &message,
+            payload: &[],
+        };
+        let mut bytes = vec![0u8; response.encoded_length()];
+        if response.encode(&mut bytes).is_ok()
+            && let Some(publication) =
+                self.sessions.get(&request.cluster_session_id).and_then(|s| s.response.as_ref())
+        {
+            let _ = publication.offer(&bytes);
+        }
     }
 
     fn on_session_connect(

@@ -5,6 +5,7 @@
 //! every timeout is positive, the election settings are valid, and the channels parse.
 
 use protocol::channel_uri::{ChannelUri, ChannelUriBuilder};
+use protocol::cluster::AdminRequestType;
 use protocol::cluster::defaults;
 
 use crate::cluster_event_log::ClusterEventLog;
@@ -80,6 +81,16 @@ pub struct ConsensusModuleConfig {
     pub retained_snapshot_count: usize,
     /// How long loading the snapshots at start-up may take, in nanoseconds.
     pub snapshot_load_timeout_ns: i64,
+    /// At start-up the module asks its peers for their newest snapshot and waits this long for their
+    /// answers; if one holds a snapshot beyond everything this node has (an empty node, or one whose
+    /// log is older than the cluster's snapshots), the module replicates that snapshot into its own
+    /// archive and starts from it (0 = never ask: an empty node then needs the whole log).
+    pub snapshot_catchup_timeout_ns: i64,
+    /// How long replicating one snapshot recording from a peer may take, in nanoseconds.
+    pub snapshot_replication_timeout_ns: i64,
+    /// Decides which sessions may send admin requests (a snapshot on request, Aeron's authorisation
+    /// service); `None` refuses every admin request (Aeron's default, `DENY_ALL`).
+    pub admin_authoriser: Option<AdminAuthoriser>,
     /// Receives warnings an operator must see (a snapshot skipped at recovery, a failed snapshot or
     /// purge); the node records them in its mark file's error log. Also written to the event log.
     pub warning_sink: Option<WarningSink>,
@@ -92,6 +103,28 @@ pub struct WarningSink(pub std::sync::Arc<dyn Fn(&str) + Send + Sync>);
 impl std::fmt::Debug for WarningSink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("WarningSink")
+    }
+}
+
+/// Authorises admin requests: called with the session's encoded principal (from its authenticator)
+/// and the request type; true lets the request through (see
+/// [`ConsensusModuleConfig::admin_authoriser`]).
+#[derive(Clone)]
+pub struct AdminAuthoriser(pub std::sync::Arc<AuthoriseFn>);
+
+/// The authorisation decision: `(encoded principal, request type) -> allowed`.
+pub type AuthoriseFn = dyn Fn(&[u8], AdminRequestType) -> bool + Send + Sync;
+
+impl AdminAuthoriser {
+    /// Lets every session's admin requests through (for a cluster whose clients are all trusted).
+    pub fn allow_all() -> Self {
+        Self(std::sync::Arc::new(|_, _| true))
+    }
+}
+
+impl std::fmt::Debug for AdminAuthoriser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AdminAuthoriser")
     }
 }
 
@@ -139,6 +172,9 @@ impl ConsensusModuleConfig {
             snapshot_log_growth_bytes: 0,
             retained_snapshot_count: 0,
             snapshot_load_timeout_ns: 60_000_000_000,
+            snapshot_catchup_timeout_ns: 1_000_000_000,
+            snapshot_replication_timeout_ns: 60_000_000_000,
+            admin_authoriser: None,
             warning_sink: None,
         }
     }
@@ -182,6 +218,11 @@ impl ConsensusModuleConfig {
         }
         if self.snapshot_load_timeout_ns <= 0 {
             return Err("snapshot load timeout must be positive".into());
+        }
+        if self.snapshot_catchup_timeout_ns < 0 || self.snapshot_replication_timeout_ns <= 0 {
+            return Err(
+                "snapshot catch-up timeout must not be negative, the replication timeout positive".into()
+            );
         }
         if self.session_timeout_ns <= 0 {
             return Err("session.timeout must be positive".into());

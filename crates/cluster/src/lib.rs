@@ -44,6 +44,7 @@ pub mod recording_log;
 pub mod recording_log_entry;
 pub mod recovery_plan;
 pub mod session_manager;
+pub mod snapshot_catchup;
 pub mod term_history;
 pub mod timer_service;
 
@@ -70,7 +71,7 @@ pub use cluster_session::{
     ClusterSession, ClusterSessionAction, MAX_ENCODED_PRINCIPAL_LENGTH, SessionError, SessionState,
 };
 pub use consensus_module_agent::{ConsensusModuleAgent, ConsensusModuleError, ModuleState};
-pub use consensus_module_config::{ConsensusModuleConfig, InjectedFault, WarningSink};
+pub use consensus_module_config::{AdminAuthoriser, ConsensusModuleConfig, InjectedFault, WarningSink};
 pub use consensus_module_snapshot::{
     CONSENSUS_MODULE_SNAPSHOT_TYPE_ID, ConsensusModuleSnapshot, ConsensusModuleSnapshotError,
     SnapshotSession, SnapshotTimer, SnapshotTracker,

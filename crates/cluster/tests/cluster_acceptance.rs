@@ -25,8 +25,8 @@ use cluster_client::{AeronCluster, ClientState, ClusterClientContext, ClusterCli
 use cluster_support::{CLIENT_HOST, START_NS, SimClusterHarness};
 use fulmar_cluster::{ConsensusModuleConfig, Role};
 use protocol::cluster::{
-    CLIENT_PROTOCOL_SEMANTIC_VERSION, ClusterMessage, EventCode, SESSION_HEADER_LENGTH,
-    SessionConnectRequest, SessionMessageHeader, decode_any,
+    AdminRequestType, AdminResponseCode, CLIENT_PROTOCOL_SEMANTIC_VERSION, ClusterMessage, EventCode,
+    SESSION_HEADER_LENGTH, SessionConnectRequest, SessionMessageHeader, decode_any,
 };
 use service::{ClientSession, CloseReason, Cluster, ClusteredService, SnapshotReader, SnapshotWriter};
 use sim::LinkConfig;
@@ -278,6 +278,7 @@ struct Listener {
     messages: Vec<Vec<u8>>,
     events: Vec<(EventCode, String)>,
     new_leaders: Vec<i32>,
+    admin_responses: Vec<(i64, AdminResponseCode, String)>,
 }
 
 impl EgressListener for Listener {
@@ -299,6 +300,18 @@ impl EgressListener for Listener {
 
     fn on_new_leader(&mut self, _session: i64, _term: i64, leader_member_id: i32, _endpoints: &str) {
         self.new_leaders.push(leader_member_id);
+    }
+
+    fn on_admin_response(
+        &mut self,
+        _cluster_session_id: i64,
+        correlation_id: i64,
+        _request_type: AdminRequestType,
+        response_code: AdminResponseCode,
+        message: &str,
+        _payload: &[u8],
+    ) {
+        self.admin_responses.push((correlation_id, response_code, message.to_owned()));
     }
 }
 
@@ -1381,10 +1394,17 @@ fn leader_killed_during_a_snapshot_loses_nothing() {
     let alive = f.alive();
     let state = f.await_replicas_equal(&alive, 10_000, &mut [&mut client], |a| a.client_payloads() == all);
     assert_no_duplicates("client payloads", &state.client_payloads());
-    // The survivors can still snapshot, and the old leader rejoins.
+    // The survivors can still snapshot, and the old leader rejoins: its log ends before the
+    // survivors' snapshot, so it starts from a copy of that snapshot (snapshot catch-up).
     f.snapshot(fulmar_cluster::ToggleState::Snapshot, 1, &mut [&mut client]);
+    let at_snapshot = f.applied(f.h.leader().expect("leader")).events.len();
     f.h.restart(old_leader);
+    // One more message, so that every replica's last event is at the same position (the rejoined
+    // node's service otherwise stands at the snapshot's position, after the snapshot action).
+    f.send_all(&mut client, &[msg(300)], 1, 20_000);
+    all.push(msg(300));
     f.await_replicas_equal(&[0, 1, 2], 20_000, &mut [&mut client], |a| a.client_payloads() == all);
+    assert_eq!(f.applied(old_leader).loaded, at_snapshot, "the old leader started from the snapshot");
 }
 
 #[test]
@@ -1419,4 +1439,108 @@ fn snapshots_of_one_position_are_identical_across_members() {
     let module = fulmar_cluster::ConsensusModuleSnapshot::decode(&contents[0][1]).expect("decodes");
     assert_eq!(module.sessions.len(), 1, "{module:?}");
     assert_eq!(module.timers.len(), 1, "the scheduled timer is in the snapshot: {module:?}");
+}
+
+#[test]
+fn empty_node_joins_from_the_snapshot_after_the_log_was_purged() {
+    let warnings: Arc<Mutex<Vec<String>>> = Arc::default();
+    let sink = Arc::clone(&warnings);
+    let mut f = Fixture::new(3, 208, move |config| {
+        config.retained_snapshot_count = 1;
+        let sink = Arc::clone(&sink);
+        config.warning_sink = Some(fulmar_cluster::WarningSink(Arc::new(move |w: &str| {
+            sink.lock().unwrap().push(w.to_owned())
+        })));
+    });
+    let leader = f.elect();
+    let mut client = f.connect(19_000);
+    // More than one 256 KiB archive segment of log before the second snapshot, so that the second
+    // snapshot purges at least the first segment on every member.
+    let first: Vec<Vec<u8>> = (0..2_500).map(msg).collect();
+    f.send_all(&mut client, &first, 64, 40_000);
+    f.snapshot(fulmar_cluster::ToggleState::Snapshot, 1, &mut [&mut client]);
+    let second: Vec<Vec<u8>> = (2_500..5_000).map(msg).collect();
+    f.send_all(&mut client, &second, 64, 40_000);
+    f.snapshot(fulmar_cluster::ToggleState::Snapshot, 2, &mut [&mut client]);
+    let at_second = f.applied(leader).events.len();
+    for node in 0..3 {
+        let log_recording_id = f.h.nodes[node].cm.lock().unwrap().log_recording_id();
+        let first_segment = archive::segment_file_name(log_recording_id, 0);
+        assert!(
+            !archive::ArchiveStorage::exists(&f.h.nodes[node].archive_storage, &first_segment).unwrap(),
+            "node {node}: the log's first segment was purged"
+        );
+        assert_eq!(f.snapshot_entries(node).len(), 2, "node {node}: only the newest set is retained");
+    }
+
+    // Replace a follower's machine: nothing on disk.
+    let wiped = (leader + 1) % 3;
+    f.h.kill(wiped);
+    f.h.restart_wiped(wiped);
+    let tail: Vec<Vec<u8>> = (5_000..5_100).map(msg).collect();
+    f.send_all(&mut client, &tail, 32, 20_000);
+    let mut all = first.clone();
+    all.extend(second.iter().cloned());
+    all.extend(tail.iter().cloned());
+    let state = f.await_replicas_equal(&[0, 1, 2], 20_000, &mut [&mut client], |a| {
+        a.client_payloads().len() == all.len()
+    });
+    assert_eq!(state.client_payloads(), all);
+    let applied = f.applied(wiped);
+    assert_eq!(applied.loaded, at_second, "the wiped node started from the replicated snapshot");
+    assert_eq!(
+        applied.applied_since_start,
+        state.events.len() - at_second,
+        "then applied only the log after it"
+    );
+    let entries = f.snapshot_entries(wiped);
+    assert_eq!(entries.len(), 2, "the replicated set is in the wiped node's recording.log: {entries:?}");
+    let warnings = warnings.lock().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains(&format!("member {wiped}")) && w.contains("replicating that snapshot")),
+        "{warnings:?}"
+    );
+}
+
+/// An admin request from a client: answered, and a snapshot taken only when the authoriser allows it
+/// (refused by default, as Aeron).
+fn admin_snapshot_request(
+    seed: u64,
+    authoriser: Option<fulmar_cluster::AdminAuthoriser>,
+) -> (AdminResponseCode, String, i64) {
+    let f = Fixture::new(3, seed, move |config| config.admin_authoriser = authoriser.clone());
+    f.elect();
+    let mut client = f.connect(19_000);
+    f.send_all(&mut client, &(0..50).map(msg).collect::<Vec<_>>(), 16, 10_000);
+    assert!(client.cluster.send_admin_request_to_take_a_snapshot(4242));
+    f.tick_until(5_000, "the admin response", &mut [&mut client], |_, clients| {
+        !clients[0].listener.admin_responses.is_empty()
+    });
+    let (correlation_id, code, message) = client.listener.admin_responses[0].clone();
+    assert_eq!(correlation_id, 4242);
+    // Long enough for a snapshot to be taken everywhere if one was started.
+    f.tick_until(5_000, "snapshots settle", &mut [&mut client], |f, _| {
+        code != AdminResponseCode::Ok || (0..3).all(|n| f.h.nodes[n].cm.lock().unwrap().snapshot_count() >= 1)
+    });
+    f.ticks(200, &mut [&mut client]);
+    let snapshots = (0..3).map(|n| f.h.nodes[n].cm.lock().unwrap().snapshot_count()).min().unwrap();
+    (code, message, snapshots)
+}
+
+#[test]
+fn authorised_admin_request_takes_a_snapshot() {
+    let (code, message, snapshots) =
+        admin_snapshot_request(209, Some(fulmar_cluster::AdminAuthoriser::allow_all()));
+    assert_eq!(code, AdminResponseCode::Ok, "{message}");
+    assert_eq!(snapshots, 1, "every member took the requested snapshot");
+}
+
+#[test]
+fn admin_request_without_authorisation_is_refused() {
+    let (code, message, snapshots) = admin_snapshot_request(210, None);
+    assert_eq!(code, AdminResponseCode::UnauthorisedAccess);
+    assert!(message.contains("not authorised"), "{message}");
+    assert_eq!(snapshots, 0, "no snapshot was taken");
 }

@@ -344,8 +344,10 @@ impl ClusterNode {
                 ArchiveClientContext::new(Arc::clone(&nano_clock))
                     .idle_strategy(idle(idle_strategy))
                     .agent_invoker(Box::new(move |_| invoker_aeron.conductor_do_work_now()))
-                    // Its own response stream: a second archive client of the same driver on the
-                    // consensus module's response stream sometimes never saw its connect answered.
+                    // Its own response stream: archive clients of one driver that share a response
+                    // stream all subscribe to every session's responses, and one that is not being
+                    // polled holds the others' responses back once their window fills (flow control
+                    // follows the slowest subscriber); the module then waited out its timeouts.
                     .control_response(
                         archive_client::CONTROL_RESPONSE_CHANNEL_DEFAULT,
                         archive_client::CONTROL_RESPONSE_STREAM_ID_DEFAULT + 1 + service_id as i32,

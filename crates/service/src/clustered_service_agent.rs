@@ -866,7 +866,13 @@ impl Agent for ClusteredServiceAgent {
                 work += self.state.shared.aeron.conductor_do_work(now_ns);
             }
             if self.state.shared.aeron.is_closed() {
-                return Err(self.fail(ServiceError::AeronClosed));
+                let reason = self
+                    .state
+                    .shared
+                    .aeron
+                    .termination_reason()
+                    .map_or_else(|| "unknown".to_owned(), |e| e.to_string());
+                return Err(self.fail(ServiceError::AeronClosed { reason }));
             }
             if let Some(archive) = self.archive.as_mut() {
                 let _ = archive.keep_alive_if_due(now_ns);

@@ -111,8 +111,11 @@ pub enum ServiceError {
         counter_id: i32,
     },
     /// The Aeron client closed under the service (fatal).
-    #[error("the Aeron client closed unexpectedly")]
-    AeronClosed,
+    #[error("the Aeron client closed unexpectedly: {reason}")]
+    AeronClosed {
+        /// Why the client stopped (driver timeout, client timed out by the driver...).
+        reason: String,
+    },
     /// An Aeron client operation failed (adding a subscription or publication...); retried where it
     /// makes sense.
     #[error("{operation}: {source}")]

@@ -22,6 +22,8 @@ use sim::{LinkConfig, SimNetwork};
 pub const CLIENT_HOST: &str = "10.0.0.100";
 pub const START_NS: i64 = 1_000_000_000_000;
 pub const STEP_NS: i64 = 1_000_000;
+/// Archive response stream of a node's consensus module; service `k` uses this + 1 + k (as the node).
+const CM_ARCHIVE_RESPONSE_STREAM_ID: i32 = archive_client::CONTROL_RESPONSE_STREAM_ID_DEFAULT;
 
 pub type SharedAgent = Arc<Mutex<Box<dyn Agent>>>;
 pub type SharedCm = Arc<Mutex<ConsensusModuleAgent<MemoryArchiveStorage>>>;
@@ -185,7 +187,7 @@ impl SimClusterHarness {
         self.archives.lock().unwrap().push(Arc::clone(&archive));
 
         let cm_aeron = self.client(&store, false);
-        let archive_client = self.archive_client(&cm_aeron);
+        let archive_client = self.archive_client(&cm_aeron, CM_ARCHIVE_RESPONSE_STREAM_ID);
         let mut config = ConsensusModuleConfig::test_min(
             0,
             index as i32,
@@ -208,7 +210,8 @@ impl SimClusterHarness {
         let mut extra: Vec<SharedAgent> = Vec::new();
         for service_id in 0..self.service_count {
             let service_aeron = self.client(&store, false);
-            let service_archive = self.archive_client(&service_aeron);
+            let service_archive =
+                self.archive_client(&service_aeron, CM_ARCHIVE_RESPONSE_STREAM_ID + 1 + service_id as i32);
             let mut ctx = ServiceContext::new(service_aeron, service_id as i32, 0);
             ctx.archive = Some(service_archive);
             ctx.control_channel = control_channel.clone();
@@ -249,13 +252,17 @@ impl SimClusterHarness {
         Aeron::connect(ctx).expect("client connects")
     }
 
-    fn archive_client(&self, aeron: &Aeron) -> AeronArchive {
+    /// An archive client stepping the simulation while it waits. Every client of one driver needs its
+    /// own response stream: clients sharing one see each other's responses, and one that is not polled
+    /// holds the others' responses back (flow control follows the slowest subscriber).
+    fn archive_client(&self, aeron: &Aeron, response_stream_id: i32) -> AeronArchive {
         let drivers = Arc::clone(&self.drivers);
         let archives = Arc::clone(&self.archives);
         let clock = self.clock.clone();
         let invoker_aeron = aeron.clone();
         let ctx = ArchiveClientContext::new(Arc::new(self.clock.clone()))
             .message_timeout_ns(5_000_000_000)
+            .control_response(archive_client::CONTROL_RESPONSE_CHANNEL_DEFAULT, response_stream_id)
             .agent_invoker(Box::new(move |_| {
                 clock.advance_ns(STEP_NS / 10);
                 let now_ns = clock.nano_time();
@@ -357,6 +364,23 @@ impl SimClusterHarness {
     /// Restarts killed node `index` from its archive and cluster storage, with a fresh driver.
     pub fn restart(&mut self, index: usize) {
         assert!(!self.nodes[index].alive, "node {index} is running");
+        let archive_storage = self.nodes[index].archive_storage.clone();
+        let cluster_storage = self.nodes[index].cluster_storage.clone();
+        self.restart_with(index, archive_storage, cluster_storage);
+    }
+
+    /// Restarts killed node `index` with empty archive and cluster storage (a replaced machine).
+    pub fn restart_wiped(&mut self, index: usize) {
+        assert!(!self.nodes[index].alive, "node {index} is running");
+        self.restart_with(index, MemoryArchiveStorage::new(), MemoryArchiveStorage::new());
+    }
+
+    fn restart_with(
+        &mut self,
+        index: usize,
+        archive_storage: MemoryArchiveStorage,
+        cluster_storage: MemoryArchiveStorage,
+    ) {
         // The old process is gone: its driver (and with it every socket) and archive are dropped.
         *self.nodes[index].driver.lock().unwrap() = Box::new(Gone);
         *self.nodes[index].archive.lock().unwrap() = Box::new(Gone);
@@ -364,8 +388,6 @@ impl SimClusterHarness {
             *agent.lock().unwrap() = Box::new(Gone);
         }
         self.net.heal();
-        let archive_storage = self.nodes[index].archive_storage.clone();
-        let cluster_storage = self.nodes[index].cluster_storage.clone();
         let node = self.start_node(index, archive_storage, cluster_storage);
         self.nodes[index] = node;
     }
