@@ -42,9 +42,16 @@
 //! the module reads every snapshot of the newest set and checks it (seal, markers, content) before the
 //! services may start; a set that fails is invalidated with a warning and the previous set is tried.
 //!
+//! A member whose log ends before its peers' newest snapshot (an empty or long-stopped node) asks
+//! them at start-up (BackupQuery/BackupResponse on the consensus channel), replicates that snapshot
+//! set from a peer's archive into its own, and recovers from it (`snapshot_catchup`); the log after
+//! it then comes from the leader. Admin requests (snapshot) from sessions the configured
+//! `AdminAuthoriser` allows set the control toggle as the tool does; connecting clients go through the
+//! configured `Authenticator` (challenge/response supported; none = accept with an empty principal).
+//!
 //! Not yet: uncommitted-state rollback of sessions and control actions on leadership loss
-//! (service messages are rolled back), the cluster-control toggle, admin requests, authenticators
-//! other than allow-all, backup/standby sessions.
+//! (service messages are rolled back); answering BackupQuery from non-members (cluster backup,
+//! standby).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -65,6 +72,7 @@ use protocol::cluster::{
 
 use protocol::frame::{DATA_HEADER_LENGTH, FRAME_ALIGNMENT};
 
+use crate::authenticator::SessionProxy;
 use crate::cluster_control::{ClusterControl, ToggleState};
 use crate::cluster_event_log::ClusterEventCode;
 use crate::cluster_member::{self, ClusterMember, NULL_POSITION, NULL_VALUE};
@@ -131,6 +139,8 @@ struct ClusterSession {
     opened_log_position: i64,
     rejection: Option<(EventCode, String)>,
     new_leader_event_pending: bool,
+    /// Authentication progress while `Connecting` (only with a configured authenticator).
+    auth: Option<crate::cluster_session::ClusterSession>,
 }
 
 #[derive(Debug)]
@@ -226,6 +236,14 @@ struct RecoveryLoad {
     reader: Option<SnapshotRecordingReader>,
     deadline_ns: i64,
     module_snapshot: Option<ConsensusModuleSnapshot>,
+}
+
+/// Where a connecting session's authentication stands.
+#[derive(Debug)]
+enum AuthOutcome {
+    Pending,
+    Authenticated(Vec<u8>),
+    Rejected(EventCode, String),
 }
 
 /// Start-up: one snapshot recording being replicated from a peer's archive (snapshot catch-up).
@@ -1737,6 +1755,7 @@ where
                     opened_log_position: session.opened_log_position,
                     rejection: None,
                     new_leader_event_pending: false,
+                    auth: None,
                 },
             );
         }
@@ -2396,6 +2415,27 @@ where
             {
                 self.close_session(close.cluster_session_id, CloseReason::ClientAction);
             }
+            ClusterMessage::ChallengeResponse(response) if self.role == Role::Leader => {
+                if let Some(handle) = self.config.authenticator.clone()
+                    && let Some(session) = self.sessions.get_mut(&response.cluster_session_id)
+                    && session.state == SessionState::Connecting
+                    && session
+                        .auth
+                        .as_ref()
+                        .is_some_and(|a| a.state() == crate::cluster_session::SessionState::Challenged)
+                {
+                    // As Aeron (`lastActivity(now, correlationId)`): the answers that follow carry the
+                    // challenge response's correlation id.
+                    session.last_activity_ns = now_ns;
+                    session.correlation_id = response.correlation_id;
+                    let now_ms = self.epoch_clock.time_ms();
+                    handle.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).on_challenge_response(
+                        response.cluster_session_id,
+                        response.encoded_credentials,
+                        now_ms,
+                    );
+                }
+            }
             ClusterMessage::AdminRequest(request)
                 if self.role == Role::Leader && request.leadership_term_id == self.leadership_term_id =>
             {
@@ -2465,7 +2505,6 @@ where
         response_channel: &str,
         credentials: &[u8],
     ) -> Result<(), ConsensusModuleError> {
-        let _ = credentials;
         if self.role != Role::Leader || self.election.is_some() {
             // Followers (and nodes in an election) redirect to the leader they know.
             let Ok(publication) = self.aeron.add_publication(response_channel, response_stream_id) else {
@@ -2503,9 +2542,80 @@ where
                 opened_log_position: NULL_POSITION,
                 rejection,
                 new_leader_event_pending: false,
+                auth: None,
             },
         );
+        if let Some(handle) = self.config.authenticator.clone()
+            && let Some(session) = self.sessions.get_mut(&id)
+            && session.state == SessionState::Connecting
+        {
+            let mut auth = crate::cluster_session::ClusterSession::new(
+                id,
+                correlation_id,
+                response_stream_id,
+                response_channel,
+                crate::cluster_session::ClusterSessionAction::Client,
+            );
+            let _ = auth.on_response_resolved(now_ns);
+            session.auth = Some(auth);
+            let now_ms = self.epoch_clock.time_ms();
+            handle.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).on_connect_request(
+                id,
+                credentials,
+                now_ms,
+            );
+        }
         Ok(())
+    }
+
+    /// Drives the authenticator for a `Connecting` session whose response publication is connected:
+    /// sends a challenge it asks for; the principal once authenticated, the rejection once rejected.
+    fn authenticate_step(&mut self, id: i64) -> AuthOutcome {
+        let Some(handle) = self.config.authenticator.clone() else {
+            return AuthOutcome::Authenticated(Vec::new());
+        };
+        let now_ms = self.epoch_clock.time_ms();
+        let Some(session) = self.sessions.get_mut(&id) else { return AuthOutcome::Pending };
+        let Some(auth) = session.auth.as_mut() else { return AuthOutcome::Authenticated(Vec::new()) };
+        if auth.state() == crate::cluster_session::SessionState::Connecting {
+            let _ = auth.on_connected();
+        }
+        {
+            let mut authenticator = handle.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            match auth.state() {
+                crate::cluster_session::SessionState::Connected => {
+                    authenticator.on_connected_session(&mut SessionProxy::new(auth), now_ms)
+                }
+                crate::cluster_session::SessionState::Challenged => {
+                    authenticator.on_challenged_session(&mut SessionProxy::new(auth), now_ms)
+                }
+                _ => {}
+            }
+        }
+        if let Some(encoded_challenge) = auth.take_pending_challenge() {
+            let challenge = protocol::cluster::Challenge {
+                correlation_id: session.correlation_id,
+                cluster_session_id: id,
+                encoded_challenge: &encoded_challenge,
+            };
+            let mut bytes = vec![0u8; challenge.encoded_length()];
+            let sent = challenge.encode(&mut bytes).is_ok()
+                && session.response.as_ref().is_some_and(|p| p.offer(&bytes).is_ok());
+            if !sent {
+                // Not sent (back-pressure): the client times out and reconnects.
+                self.errors_counter.increment();
+            }
+        }
+        match auth.state() {
+            crate::cluster_session::SessionState::Authenticated => {
+                AuthOutcome::Authenticated(auth.encoded_principal().to_vec())
+            }
+            crate::cluster_session::SessionState::Rejected => AuthOutcome::Rejected(
+                auth.event_code().unwrap_or(EventCode::AuthenticationRejected),
+                auth.response_detail().to_owned(),
+            ),
+            _ => AuthOutcome::Pending,
+        }
     }
 
     fn process_redirects(&mut self, now_ns: i64) -> usize {
@@ -2565,6 +2675,20 @@ where
                     }
                 }
                 SessionState::Connecting if connected => {
+                    match self.authenticate_step(id) {
+                        AuthOutcome::Pending => continue,
+                        AuthOutcome::Rejected(code, detail) => {
+                            let session = self.sessions.get_mut(&id).expect("present");
+                            session.state = SessionState::Rejected;
+                            session.rejection = Some((code, detail));
+                            work += 1;
+                            continue;
+                        }
+                        AuthOutcome::Authenticated(principal) => {
+                            self.sessions.get_mut(&id).expect("present").principal = principal;
+                        }
+                    }
+                    let Some(session) = self.sessions.get(&id) else { continue };
                     let open = ClusterMessage::SessionOpenEvent(SessionOpenEvent {
                         leadership_term_id: self.leadership_term_id,
                         correlation_id: session.correlation_id,
@@ -2702,6 +2826,7 @@ where
                         opened_log_position: position,
                         rejection: None,
                         new_leader_event_pending: false,
+                        auth: None,
                     },
                 );
             }

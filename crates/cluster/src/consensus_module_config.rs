@@ -6,6 +6,8 @@
 
 use protocol::channel_uri::{ChannelUri, ChannelUriBuilder};
 use protocol::cluster::AdminRequestType;
+
+use crate::authenticator::Authenticator;
 use protocol::cluster::defaults;
 
 use crate::cluster_event_log::ClusterEventLog;
@@ -88,6 +90,9 @@ pub struct ConsensusModuleConfig {
     pub snapshot_catchup_timeout_ns: i64,
     /// How long replicating one snapshot recording from a peer may take, in nanoseconds.
     pub snapshot_replication_timeout_ns: i64,
+    /// Authenticates connecting clients (Aeron's authenticator; challenge/response supported). `None`
+    /// accepts every client at once with an empty principal (Aeron's `DefaultAuthenticator`).
+    pub authenticator: Option<AuthenticatorHandle>,
     /// Decides which sessions may send admin requests (a snapshot on request, Aeron's authorisation
     /// service); `None` refuses every admin request (Aeron's default, `DENY_ALL`).
     pub admin_authoriser: Option<AdminAuthoriser>,
@@ -125,6 +130,24 @@ impl AdminAuthoriser {
 impl std::fmt::Debug for AdminAuthoriser {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("AdminAuthoriser")
+    }
+}
+
+/// The consensus module's authenticator (see [`ConsensusModuleConfig::authenticator`]); shared so that
+/// the configuration stays cloneable. The module calls it from its own thread only.
+#[derive(Clone)]
+pub struct AuthenticatorHandle(pub std::sync::Arc<std::sync::Mutex<dyn Authenticator + Send>>);
+
+impl AuthenticatorHandle {
+    /// Wraps `authenticator`.
+    pub fn new(authenticator: impl Authenticator + Send + 'static) -> Self {
+        Self(std::sync::Arc::new(std::sync::Mutex::new(authenticator)))
+    }
+}
+
+impl std::fmt::Debug for AuthenticatorHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuthenticatorHandle")
     }
 }
 
@@ -174,6 +197,7 @@ impl ConsensusModuleConfig {
             snapshot_load_timeout_ns: 60_000_000_000,
             snapshot_catchup_timeout_ns: 1_000_000_000,
             snapshot_replication_timeout_ns: 60_000_000_000,
+            authenticator: None,
             admin_authoriser: None,
             warning_sink: None,
         }

@@ -71,7 +71,9 @@ pub use cluster_session::{
     ClusterSession, ClusterSessionAction, MAX_ENCODED_PRINCIPAL_LENGTH, SessionError, SessionState,
 };
 pub use consensus_module_agent::{ConsensusModuleAgent, ConsensusModuleError, ModuleState};
-pub use consensus_module_config::{AdminAuthoriser, ConsensusModuleConfig, InjectedFault, WarningSink};
+pub use consensus_module_config::{
+    AdminAuthoriser, AuthenticatorHandle, ConsensusModuleConfig, InjectedFault, WarningSink,
+};
 pub use consensus_module_snapshot::{
     CONSENSUS_MODULE_SNAPSHOT_TYPE_ID, ConsensusModuleSnapshot, ConsensusModuleSnapshotError,
     SnapshotSession, SnapshotTimer, SnapshotTracker,

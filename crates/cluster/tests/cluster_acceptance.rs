@@ -69,6 +69,8 @@ struct Applied {
     applied_since_start: usize,
     /// Snapshots this service process took.
     snapshots_taken: usize,
+    /// Principal of each session opened from the log (by session id).
+    principals: Vec<(i64, Vec<u8>)>,
 }
 
 impl Applied {
@@ -180,6 +182,7 @@ impl ClusteredService for Recorder {
     }
 
     fn on_session_open(&mut self, cluster: &mut Cluster<'_>, session: &ClientSession, _timestamp: i64) {
+        self.applied.lock().unwrap().principals.push((session.id(), session.encoded_principal().to_vec()));
         self.note(cluster, Event::Open(session.id()));
     }
 
@@ -463,7 +466,16 @@ impl Fixture {
         egress_port: u16,
         others: &mut [&mut TestClient],
     ) -> Result<TestClient, ClusterClientError> {
-        let mut connect = AeronCluster::async_connect(self.client_context(endpoints, egress_port))?;
+        self.try_connect_with(self.client_context(endpoints, egress_port), others)
+    }
+
+    /// Connects a client made from `ctx`, servicing `others` meanwhile; the connect's own result.
+    fn try_connect_with(
+        &self,
+        ctx: ClusterClientContext,
+        others: &mut [&mut TestClient],
+    ) -> Result<TestClient, ClusterClientError> {
+        let mut connect = AeronCluster::async_connect(ctx)?;
         for _ in 0..CONNECT_STEPS {
             self.tick(others);
             if let Some(cluster) = connect.poll(self.h.now_ns())? {
@@ -1543,4 +1555,53 @@ fn admin_request_without_authorisation_is_refused() {
     assert_eq!(code, AdminResponseCode::UnauthorisedAccess);
     assert!(message.contains("not authorised"), "{message}");
     assert_eq!(snapshots, 0, "no snapshot was taken");
+}
+
+#[test]
+fn authenticator_accepts_challenges_and_rejects_clients() {
+    let f = Fixture::new(3, 211, |config| {
+        config.authenticator =
+            Some(fulmar_cluster::AuthenticatorHandle::new(fulmar_cluster::SecretAuthenticator::new(
+                b"what is the word?".to_vec(),
+                b"fulmar".to_vec(),
+                b"alice".to_vec(),
+            )))
+    });
+    f.elect();
+    let endpoints = f.h.ingress_endpoints();
+    // The secret in the connect request: accepted at once.
+    let mut direct = f
+        .try_connect_with(f.client_context(&endpoints, 19_001).credentials(b"fulmar".to_vec()), &mut [])
+        .expect("the secret is accepted");
+    // No credentials: challenged, and the answer carries the secret.
+    let challenges: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
+    let seen = Arc::clone(&challenges);
+    let ctx = f.client_context(&endpoints, 19_002).challenge_handler(Box::new(move |challenge: &[u8]| {
+        seen.lock().unwrap().push(challenge.to_vec());
+        b"fulmar".to_vec()
+    }));
+    let mut challenged = f.try_connect_with(ctx, &mut [&mut direct]).expect("the challenge is answered");
+    assert_eq!(*challenges.lock().unwrap(), vec![b"what is the word?".to_vec()]);
+    // Wrong credentials: rejected.
+    match f.try_connect_with(
+        f.client_context(&endpoints, 19_003).credentials(b"guess".to_vec()),
+        &mut [&mut direct, &mut challenged],
+    ) {
+        Err(ClusterClientError::AuthenticationRejected { .. }) => {}
+        Err(other) => panic!("expected an authentication rejection, got {other}"),
+        Ok(client) => {
+            panic!("a client with wrong credentials was accepted: {}", client.cluster.cluster_session_id())
+        }
+    }
+    // Both accepted sessions work, and every replica saw their principal in the log.
+    f.send_all(&mut direct, &[msg(1)], 1, 5_000);
+    f.send_all(&mut challenged, &[msg(2)], 1, 5_000);
+    f.await_replicas_equal(&[0, 1, 2], 5_000, &mut [&mut direct, &mut challenged], |a| {
+        a.client_payloads().len() == 2
+    });
+    for node in 0..3 {
+        let principals = f.applied(node).principals;
+        assert_eq!(principals.len(), 2, "node {node}: {principals:?}");
+        assert!(principals.iter().all(|(_, p)| p == b"alice"), "node {node}: {principals:?}");
+    }
 }

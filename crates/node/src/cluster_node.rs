@@ -76,7 +76,8 @@ fn start_error(component: &'static str) -> impl Fn(String) -> NodeError {
 pub struct ClusterNodeContext {
     /// This node's directory (created if missing): `driver/`, `archive/`, `cluster/` live inside.
     pub node_dir: PathBuf,
-    /// The consensus module settings (member id, members, channels, timeouts).
+    /// The consensus module settings (member id, members, channels, timeouts; the snapshot and admin
+    /// settings of the `fulmar.cluster.*` keys via [`crate::NodeConfig::apply_snapshot_settings`]).
     pub consensus: ConsensusModuleConfig,
     /// The services, in service-id order (their count overrides `consensus.service_count`).
     pub services: Vec<Box<dyn ClusteredService + Send>>,

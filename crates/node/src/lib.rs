@@ -3,7 +3,12 @@
 //! - [`NodeConfig`]: the validated settings, named by Aeron's property keys (`aeron.cluster.members`,
 //!   `aeron.cluster.member.id`, channels, timeouts, threading mode, idle strategy, service names),
 //!   loaded from a TOML text, then environment variables (`AERON_CLUSTER_MEMBERS` style), then explicit
-//!   `key=value` overrides ([`ConfigSources`] holds the layers).
+//!   `key=value` overrides ([`ConfigSources`] holds the layers). Keys starting `fulmar.` are fulmar
+//!   extensions Aeron has no property for (`fulmar.cluster.snapshot.interval`, `.snapshot.log.growth`,
+//!   `.snapshot.retained.count`, `.snapshot.catchup.timeout`, `.snapshot.replication.timeout`,
+//!   `.snapshot.load.timeout`, `fulmar.cluster.admin.requests.allowed`; environment
+//!   `FULMAR_CLUSTER_SNAPSHOT_INTERVAL` style); [`NodeConfig::apply_snapshot_settings`] carries them onto
+//!   the consensus module's settings.
 //! - [`PortScheme`]: the tutorial's port allocation and members string builder.
 //! - [`ClusterNode`]: launches driver, archive, consensus module and services on threads.
 //! - [`NodeDirs`]: the `<base>/node<N>/{driver,archive,cluster}` layout.

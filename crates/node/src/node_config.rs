@@ -10,15 +10,21 @@
 //! - Every channel is a valid Aeron channel URI (the ingress, log, consensus and catch-up channels may be
 //!   templates completed with member endpoints); the log channel has no `init-term-id`, `term-id` or
 //!   `term-offset`.
-//! - Every timeout and interval is positive; the leader heartbeat interval is below the heartbeat timeout
-//!   and the startup canvass timeout is at least twice the heartbeat timeout.
+//! - Every timeout and interval is positive (except the snapshot interval and the snapshot catch-up
+//!   timeout, where 0 means never); the leader heartbeat interval is below the heartbeat timeout and the
+//!   startup canvass timeout is at least twice the heartbeat timeout.
+//! - The fulmar extensions (`fulmar.cluster.*`, see [`crate::config_keys`]) hold no negative value: the
+//!   snapshot log growth is a size of at least 0 bytes, the retained snapshot count at least 0, and
+//!   `fulmar.cluster.admin.requests.allowed` is `true` or `false`. [`NodeConfig::apply_snapshot_settings`]
+//!   carries them onto a [`ConsensusModuleConfig`].
 //! - `1 <= service_count <= 10` and `service_names` holds `service_count` distinct non-empty names.
 
 use cluster::cluster_member::ClusterMember;
+use cluster::{AdminAuthoriser, ConsensusModuleConfig};
 use protocol::channel_uri::ChannelUri;
 
 use crate::config_error::{ConfigError, ValueSource};
-use crate::config_keys::{self as keys, parse_duration_ns};
+use crate::config_keys::{self as keys, parse_duration_ns, parse_size_bytes};
 use crate::config_sources::ConfigSources;
 use crate::idle_strategy_kind::IdleStrategyKind;
 use crate::threading_mode::ThreadingMode;
@@ -90,6 +96,20 @@ pub struct NodeConfig {
     pub threading_mode: ThreadingMode,
     /// `aeron.cluster.idle.strategy`.
     pub idle_strategy: IdleStrategyKind,
+    /// `fulmar.cluster.snapshot.interval` in ns (0: never by time).
+    pub snapshot_interval_ns: i64,
+    /// `fulmar.cluster.snapshot.log.growth` in bytes (0: never by growth).
+    pub snapshot_log_growth_bytes: i64,
+    /// `fulmar.cluster.snapshot.retained.count` (0: keep everything, never purge).
+    pub retained_snapshot_count: usize,
+    /// `fulmar.cluster.snapshot.catchup.timeout` in ns (0: never ask peers for a snapshot at start-up).
+    pub snapshot_catchup_timeout_ns: i64,
+    /// `fulmar.cluster.snapshot.replication.timeout` in ns.
+    pub snapshot_replication_timeout_ns: i64,
+    /// `fulmar.cluster.snapshot.load.timeout` in ns.
+    pub snapshot_load_timeout_ns: i64,
+    /// `fulmar.cluster.admin.requests.allowed`: true lets every session's admin requests through.
+    pub admin_requests_allowed: bool,
 }
 
 /// Reads typed values out of [`ConfigSources`], producing errors that name the key.
@@ -127,6 +147,36 @@ impl Reader<'_> {
             return Err(invalid(key, value, source, "must be greater than zero"));
         }
         Ok(duration_ns)
+    }
+
+    /// A duration where 0 is allowed (it means "never" for the keys read this way).
+    fn duration_or_zero_ns(&self, key: &'static str) -> Result<i64, ConfigError> {
+        let (value, source) = self.raw(key)?;
+        parse_duration_ns(value).map_err(|reason| invalid(key, value, source, reason))
+    }
+
+    fn size_bytes(&self, key: &'static str) -> Result<i64, ConfigError> {
+        let (value, source) = self.raw(key)?;
+        parse_size_bytes(value).map_err(|reason| invalid(key, value, source, reason))
+    }
+
+    fn count(&self, key: &'static str) -> Result<usize, ConfigError> {
+        let (value, source) = self.raw(key)?;
+        let number: i64 =
+            value.trim().parse().map_err(|_| invalid(key, value, source.clone(), "not an integer"))?;
+        if number < 0 {
+            return Err(invalid(key, value, source, "must not be negative"));
+        }
+        usize::try_from(number).map_err(|_| invalid(key, value, source, "too large"))
+    }
+
+    fn boolean(&self, key: &'static str) -> Result<bool, ConfigError> {
+        let (value, source) = self.raw(key)?;
+        match value.trim() {
+            v if v.eq_ignore_ascii_case("true") => Ok(true),
+            v if v.eq_ignore_ascii_case("false") => Ok(false),
+            _ => Err(invalid(key, value, source, "expected true or false")),
+        }
     }
 
     fn channel(&self, key: &'static str, template: bool) -> Result<String, ConfigError> {
@@ -334,7 +384,29 @@ impl NodeConfig {
             termination_timeout_ns: r.duration_ns(keys::TERMINATION_TIMEOUT)?,
             threading_mode,
             idle_strategy,
+            snapshot_interval_ns: r.duration_or_zero_ns(keys::SNAPSHOT_INTERVAL)?,
+            snapshot_log_growth_bytes: r.size_bytes(keys::SNAPSHOT_LOG_GROWTH)?,
+            retained_snapshot_count: r.count(keys::SNAPSHOT_RETAINED_COUNT)?,
+            snapshot_catchup_timeout_ns: r.duration_or_zero_ns(keys::SNAPSHOT_CATCHUP_TIMEOUT)?,
+            snapshot_replication_timeout_ns: r.duration_ns(keys::SNAPSHOT_REPLICATION_TIMEOUT)?,
+            snapshot_load_timeout_ns: r.duration_ns(keys::SNAPSHOT_LOAD_TIMEOUT)?,
+            admin_requests_allowed: r.boolean(keys::ADMIN_REQUESTS_ALLOWED)?,
         })
+    }
+
+    /// Sets the snapshot and admin fields of `consensus` from the `fulmar.cluster.*` keys: the snapshot
+    /// interval, log growth, retained count and the catch-up, replication and load timeouts, and the
+    /// admin authoriser (`Some(AdminAuthoriser::allow_all())` when `admin_requests_allowed`, else
+    /// `None`, refusing every admin request). Leaves every other field alone; the values already meet
+    /// [`ConsensusModuleConfig::validate`]'s rules for these fields.
+    pub fn apply_snapshot_settings(&self, consensus: &mut ConsensusModuleConfig) {
+        consensus.snapshot_interval_ns = self.snapshot_interval_ns;
+        consensus.snapshot_log_growth_bytes = self.snapshot_log_growth_bytes;
+        consensus.retained_snapshot_count = self.retained_snapshot_count;
+        consensus.snapshot_catchup_timeout_ns = self.snapshot_catchup_timeout_ns;
+        consensus.snapshot_replication_timeout_ns = self.snapshot_replication_timeout_ns;
+        consensus.snapshot_load_timeout_ns = self.snapshot_load_timeout_ns;
+        consensus.admin_authoriser = self.admin_requests_allowed.then(AdminAuthoriser::allow_all);
     }
 
     /// This node's own member entry.

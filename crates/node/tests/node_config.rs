@@ -3,6 +3,9 @@
 
 use std::path::Path;
 
+use protocol::cluster::AdminRequestType;
+
+use cluster::ConsensusModuleConfig;
 use fulmar_node::config_keys::{self as keys, KEYS};
 use fulmar_node::{ConfigError, IdleStrategyKind, NodeConfig, PortScheme, ThreadingMode, ValueSource};
 
@@ -72,6 +75,13 @@ fn defaults_are_aerons() {
     assert_eq!(config.termination_timeout_ns, 10_000_000_000);
     assert_eq!(config.threading_mode, ThreadingMode::Dedicated);
     assert_eq!(config.idle_strategy, IdleStrategyKind::Backoff);
+    assert_eq!(config.snapshot_interval_ns, 0);
+    assert_eq!(config.snapshot_log_growth_bytes, 0);
+    assert_eq!(config.retained_snapshot_count, 0);
+    assert_eq!(config.snapshot_catchup_timeout_ns, 1_000_000_000);
+    assert_eq!(config.snapshot_replication_timeout_ns, 60_000_000_000);
+    assert_eq!(config.snapshot_load_timeout_ns, 60_000_000_000);
+    assert!(!config.admin_requests_allowed);
 }
 
 #[test]
@@ -201,4 +211,154 @@ fn no_key_is_a_prefix_of_another() {
             assert!(!other.starts_with(&format!("{key}.")), "{key} is a prefix of {other}");
         }
     }
+}
+
+const SNAPSHOT_TOML: &str = r#"
+[aeron.cluster]
+members = "0,h0:9002,h0:9003,h0:9004,h0:9005,h0:9001|1,h1:9102,h1:9103,h1:9104,h1:9105,h1:9101|2,h2:9202,h2:9203,h2:9204,h2:9205,h2:9201"
+ingress.channel = "aeron:udp?term-length=64k"
+replication.channel = "aeron:udp?endpoint=h0:0"
+
+[fulmar.cluster]
+snapshot.interval = "30s"
+snapshot.log.growth = "512m"
+snapshot.retained.count = 3
+snapshot.catchup.timeout = "0"
+snapshot.replication.timeout = "2s"
+snapshot.load.timeout = "90s"
+admin.requests.allowed = true
+"#;
+
+#[test]
+fn snapshot_and_admin_keys_from_toml_env_and_overrides() {
+    let config = NodeConfig::load(Some(SNAPSHOT_TOML), no_env(), &[]).unwrap();
+    assert_eq!(config.snapshot_interval_ns, 30_000_000_000);
+    assert_eq!(config.snapshot_log_growth_bytes, 512 * 1024 * 1024);
+    assert_eq!(config.retained_snapshot_count, 3);
+    assert_eq!(config.snapshot_catchup_timeout_ns, 0, "0: never ask peers");
+    assert_eq!(config.snapshot_replication_timeout_ns, 2_000_000_000);
+    assert_eq!(config.snapshot_load_timeout_ns, 90_000_000_000);
+    assert!(config.admin_requests_allowed);
+
+    let env = [
+        ("FULMAR_CLUSTER_SNAPSHOT_INTERVAL", "250ms"),
+        ("FULMAR_CLUSTER_SNAPSHOT_LOG_GROWTH", "1048576"),
+        ("FULMAR_CLUSTER_SNAPSHOT_RETAINED_COUNT", "1"),
+        ("FULMAR_CLUSTER_SNAPSHOT_CATCHUP_TIMEOUT", "500ms"),
+        ("FULMAR_CLUSTER_SNAPSHOT_REPLICATION_TIMEOUT", "5s"),
+        ("FULMAR_CLUSTER_SNAPSHOT_LOAD_TIMEOUT", "7s"),
+        ("FULMAR_CLUSTER_ADMIN_REQUESTS_ALLOWED", "FALSE"),
+    ];
+    let config = NodeConfig::load(Some(SNAPSHOT_TOML), env, &[]).unwrap();
+    assert_eq!(config.snapshot_interval_ns, 250_000_000, "environment beats TOML");
+    assert_eq!(config.snapshot_log_growth_bytes, 1_048_576);
+    assert_eq!(config.retained_snapshot_count, 1);
+    assert_eq!(config.snapshot_catchup_timeout_ns, 500_000_000);
+    assert_eq!(config.snapshot_replication_timeout_ns, 5_000_000_000);
+    assert_eq!(config.snapshot_load_timeout_ns, 7_000_000_000);
+    assert!(!config.admin_requests_allowed);
+
+    let config = NodeConfig::load(
+        Some(SNAPSHOT_TOML),
+        env,
+        &[
+            "fulmar.cluster.snapshot.interval=0",
+            "fulmar.cluster.snapshot.log.growth=64k",
+            "fulmar.cluster.admin.requests.allowed=true",
+        ],
+    )
+    .unwrap();
+    assert_eq!(config.snapshot_interval_ns, 0, "override beats environment; 0: never by time");
+    assert_eq!(config.snapshot_log_growth_bytes, 64 * 1024);
+    assert!(config.admin_requests_allowed);
+    assert_eq!(config.retained_snapshot_count, 1, "environment still beats TOML");
+}
+
+#[test]
+fn snapshot_and_admin_errors_name_the_key() {
+    let cases: &[(&str, &str)] = &[
+        ("fulmar.cluster.snapshot.interval=-1s", keys::SNAPSHOT_INTERVAL),
+        ("fulmar.cluster.snapshot.interval=often", keys::SNAPSHOT_INTERVAL),
+        ("fulmar.cluster.snapshot.log.growth=-1", keys::SNAPSHOT_LOG_GROWTH),
+        ("fulmar.cluster.snapshot.log.growth=-2m", keys::SNAPSHOT_LOG_GROWTH),
+        ("fulmar.cluster.snapshot.log.growth=lots", keys::SNAPSHOT_LOG_GROWTH),
+        ("fulmar.cluster.snapshot.retained.count=-1", keys::SNAPSHOT_RETAINED_COUNT),
+        ("fulmar.cluster.snapshot.retained.count=two", keys::SNAPSHOT_RETAINED_COUNT),
+        ("fulmar.cluster.snapshot.catchup.timeout=-5", keys::SNAPSHOT_CATCHUP_TIMEOUT),
+        ("fulmar.cluster.snapshot.replication.timeout=-1s", keys::SNAPSHOT_REPLICATION_TIMEOUT),
+        ("fulmar.cluster.snapshot.replication.timeout=0", keys::SNAPSHOT_REPLICATION_TIMEOUT),
+        ("fulmar.cluster.snapshot.load.timeout=-60s", keys::SNAPSHOT_LOAD_TIMEOUT),
+        ("fulmar.cluster.snapshot.load.timeout=0", keys::SNAPSHOT_LOAD_TIMEOUT),
+        ("fulmar.cluster.admin.requests.allowed=yes", keys::ADMIN_REQUESTS_ALLOWED),
+    ];
+    for (assignment, key) in cases {
+        let error = load_with(&[assignment]).unwrap_err();
+        match &error {
+            ConfigError::Invalid { key: reported, source_name, .. } => {
+                assert_eq!(reported, key, "{assignment}: {error}");
+                assert_eq!(*source_name, ValueSource::Override, "{assignment}");
+            }
+            other => panic!("{assignment}: unexpected {other:?}"),
+        }
+        assert!(error.to_string().contains(key), "{assignment}: {error}");
+    }
+    let error = load_with(&["fulmar.cluster.snapshot.retained.count=-1"]).unwrap_err();
+    assert!(error.to_string().contains("negative"), "{error}");
+
+    let mut overrides = minimal();
+    overrides.push("fulmar.cluster.snapshot.interval=1s".to_owned());
+    let refs: Vec<&str> = overrides.iter().map(String::as_str).collect();
+    let error = NodeConfig::load(None, [("FULMAR_CLUSTER_SNAPSHOT_LOG_GROWTH", "-4096")], &refs).unwrap_err();
+    match &error {
+        ConfigError::Invalid { key, source_name, .. } => {
+            assert_eq!(*key, keys::SNAPSHOT_LOG_GROWTH);
+            assert_eq!(
+                *source_name,
+                ValueSource::Environment("FULMAR_CLUSTER_SNAPSHOT_LOG_GROWTH".to_owned())
+            );
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(error.to_string().contains("FULMAR_CLUSTER_SNAPSHOT_LOG_GROWTH"), "{error}");
+    assert!(error.to_string().contains(keys::SNAPSHOT_LOG_GROWTH), "{error}");
+
+    let minimal = minimal();
+    let refs: Vec<&str> = minimal.iter().map(String::as_str).collect();
+    let error = NodeConfig::load(Some("[fulmar.cluster]\nsnapshot.retained.count = -2\n"), no_env(), &refs)
+        .unwrap_err();
+    match &error {
+        ConfigError::Invalid { key, source_name, .. } => {
+            assert_eq!(*key, keys::SNAPSHOT_RETAINED_COUNT);
+            assert_eq!(*source_name, ValueSource::Toml);
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    let error = load_with(&["fulmar.cluster.snapshot.intervall=1s"]).unwrap_err();
+    assert!(matches!(error, ConfigError::UnknownKey { .. }), "{error:?}");
+}
+
+#[test]
+fn snapshot_settings_reach_the_consensus_module_config() {
+    let config = NodeConfig::load(Some(SNAPSHOT_TOML), no_env(), &[]).unwrap();
+    let mut consensus =
+        ConsensusModuleConfig::new(config.cluster_id, config.member_id, config.members.clone());
+    assert!(consensus.admin_authoriser.is_none(), "the module's default refuses admin requests");
+    config.apply_snapshot_settings(&mut consensus);
+    assert_eq!(consensus.snapshot_interval_ns, 30_000_000_000);
+    assert_eq!(consensus.snapshot_log_growth_bytes, 512 * 1024 * 1024);
+    assert_eq!(consensus.retained_snapshot_count, 3);
+    assert_eq!(consensus.snapshot_catchup_timeout_ns, 0);
+    assert_eq!(consensus.snapshot_replication_timeout_ns, 2_000_000_000);
+    assert_eq!(consensus.snapshot_load_timeout_ns, 90_000_000_000);
+    let authoriser = consensus.admin_authoriser.as_ref().expect("admin requests allowed");
+    assert!((authoriser.0)(b"anyone", AdminRequestType::Snapshot));
+    consensus.validate().unwrap();
+
+    let config = load_with(&[]).unwrap();
+    config.apply_snapshot_settings(&mut consensus);
+    assert!(consensus.admin_authoriser.is_none(), "the default refuses every admin request");
+    assert_eq!(consensus.snapshot_interval_ns, 0);
+    assert_eq!(consensus.snapshot_catchup_timeout_ns, 1_000_000_000);
+    assert_eq!(consensus.snapshot_load_timeout_ns, 60_000_000_000);
+    consensus.validate().unwrap();
 }

@@ -62,6 +62,7 @@ pub fn consensus_config(config: &NodeConfig) -> Result<ConsensusModuleConfig, St
         app_version: ElectionConfig::default().app_version,
         log_term_length: channel_term_length(&config.log_channel).unwrap_or(DEFAULT_LOG_TERM_LENGTH),
     };
+    config.apply_snapshot_settings(&mut cm);
     cm.validate()?;
     Ok(cm)
 }
