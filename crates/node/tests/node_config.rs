@@ -152,17 +152,7 @@ fn errors_name_the_key_and_the_source() {
         ("aeron.threading.mode=turbo", keys::THREADING_MODE),
         ("aeron.cluster.idle.strategy=lazy", keys::IDLE_STRATEGY),
     ];
-    for (assignment, key) in cases {
-        let error = load_with(&[assignment]).unwrap_err();
-        match &error {
-            ConfigError::Invalid { key: reported, source_name, .. } => {
-                assert_eq!(reported, key, "{assignment}: {error}");
-                assert_eq!(*source_name, ValueSource::Override, "{assignment}");
-            }
-            other => panic!("{assignment}: unexpected {other:?}"),
-        }
-        assert!(error.to_string().contains(key), "{assignment}: {error}");
-    }
+    assert_override_errors_name_the_key(&cases);
     let error = load_with(&["aeron.cluster.service.count=2", "aeron.cluster.service.name=a,a"]).unwrap_err();
     assert!(error.to_string().contains("distinct"), "{error}");
     let error = load_with(&["aeron.cluster.unknown=1"]).unwrap_err();
@@ -291,17 +281,7 @@ fn snapshot_and_admin_errors_name_the_key() {
         ("fulmar.cluster.snapshot.load.timeout=0", keys::SNAPSHOT_LOAD_TIMEOUT),
         ("fulmar.cluster.admin.requests.allowed=yes", keys::ADMIN_REQUESTS_ALLOWED),
     ];
-    for (assignment, key) in cases {
-        let error = load_with(&[assignment]).unwrap_err();
-        match &error {
-            ConfigError::Invalid { key: reported, source_name, .. } => {
-                assert_eq!(reported, key, "{assignment}: {error}");
-                assert_eq!(*source_name, ValueSource::Override, "{assignment}");
-            }
-            other => panic!("{assignment}: unexpected {other:?}"),
-        }
-        assert!(error.to_string().contains(key), "{assignment}: {error}");
-    }
+    assert_override_errors_name_the_key(&cases);
     let error = load_with(&["fulmar.cluster.snapshot.retained.count=-1"]).unwrap_err();
     assert!(error.to_string().contains("negative"), "{error}");
 
@@ -361,4 +341,19 @@ fn snapshot_settings_reach_the_consensus_module_config() {
     assert_eq!(consensus.snapshot_catchup_timeout_ns, 1_000_000_000);
     assert_eq!(consensus.snapshot_load_timeout_ns, 60_000_000_000);
     consensus.validate().unwrap();
+}
+
+/// Each `(assignment, key)` given as an override is an `Invalid` error naming `key`.
+fn assert_override_errors_name_the_key(cases: &[(&str, &str)]) {
+    for &(assignment, key) in cases {
+        let error = load_with(&[assignment]).unwrap_err();
+        match &error {
+            ConfigError::Invalid { key: reported, source_name, .. } => {
+                assert_eq!(reported, &key, "{assignment}: {error}");
+                assert_eq!(*source_name, ValueSource::Override, "{assignment}");
+            }
+            other => panic!("{assignment}: unexpected {other:?}"),
+        }
+        assert!(error.to_string().contains(key), "{assignment}: {error}");
+    }
 }
