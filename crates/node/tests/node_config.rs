@@ -152,7 +152,7 @@ fn errors_name_the_key_and_the_source() {
         ("aeron.threading.mode=turbo", keys::THREADING_MODE),
         ("aeron.cluster.idle.strategy=lazy", keys::IDLE_STRATEGY),
     ];
-    assert_override_errors_name_the_key(&cases);
+    assert_override_errors_name_the_key(cases);
     let error = load_with(&["aeron.cluster.service.count=2", "aeron.cluster.service.name=a,a"]).unwrap_err();
     assert!(error.to_string().contains("distinct"), "{error}");
     let error = load_with(&["aeron.cluster.unknown=1"]).unwrap_err();
@@ -281,7 +281,7 @@ fn snapshot_and_admin_errors_name_the_key() {
         ("fulmar.cluster.snapshot.load.timeout=0", keys::SNAPSHOT_LOAD_TIMEOUT),
         ("fulmar.cluster.admin.requests.allowed=yes", keys::ADMIN_REQUESTS_ALLOWED),
     ];
-    assert_override_errors_name_the_key(&cases);
+    assert_override_errors_name_the_key(cases);
     let error = load_with(&["fulmar.cluster.snapshot.retained.count=-1"]).unwrap_err();
     assert!(error.to_string().contains("negative"), "{error}");
 
